@@ -1,0 +1,3 @@
+from .metrics import CooperativeIoUMetric
+
+__all__ = ['CooperativeIoUMetric']

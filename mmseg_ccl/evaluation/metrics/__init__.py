@@ -1,0 +1,3 @@
+from .cooperative_iou_metric import CooperativeIoUMetric
+
+__all__ = ['CooperativeIoUMetric']

@@ -1,0 +1,240 @@
+"""Two DeepLabV3+ heads that exchange feature maps at every layer.
+
+Ikedo and Hotta, "Fusion of Different Features by Cross Cooperative Learning
+for Semantic Segmentation", VISAPP 2022 (CCL); and the one-way predecessor,
+"Feature Sharing Cooperative Network for Semantic Segmentation", VISAPP 2021
+(FSCN). See METHOD.md for what the papers say and what is our choice.
+"""
+from typing import List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+from torch import Tensor
+
+from mmseg.models.decode_heads import DepthwiseSeparableASPPHead
+from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+from mmseg.models.utils import resize
+from mmseg.registry import MODELS
+from mmseg.utils import SampleList
+
+BRANCHES = ('top', 'bottom')
+DIRECTIONS = ('cross', 'top_to_bottom', 'none')
+FUSIONS = {'concat': 'ConcatFusion', 'add': 'AddFusion'}
+# The cooperation points, in the order a forward pass meets them (METHOD.md):
+#   backbone - Connection 1: the high-level backbone feature entering the ASPP;
+#   aspp     - each ASPP branch (image pooling, 1x1, each atrous separable conv);
+#   aspp_out - Connection 2: the ASPP bottleneck output entering the decoder;
+#   decoder  - the low-level 1x1 projection (c1) and each decoder separable conv.
+COOPERATION_POINTS = ('backbone', 'aspp', 'aspp_out', 'decoder')
+
+Pair = Tuple[Tensor, Tensor]
+
+
+def _pair(key: str, value: Sequence, kind: type = int) -> tuple:
+    """Check that ``value`` is one entry per branch, (top, bottom)."""
+    if not isinstance(value, (list, tuple)) or len(value) != 2 or not all(isinstance(v, kind) for v in value):
+        raise TypeError(f'CrossCooperativeASPPHead: {key} must be a pair of {kind.__name__} (top, bottom), '
+                        f'got {value!r}')
+    return tuple(value)
+
+
+@MODELS.register_module()
+class CrossCooperativeASPPHead(BaseDecodeHead):
+    """Cross Cooperative Learning head: two DeepLabV3+ heads in lockstep.
+
+    Each branch is an mmseg :class:`DepthwiseSeparableASPPHead` (so one
+    branch's weights load into a single DeepLabV3+ and back). At every enabled
+    cooperation point both branches first compute their layer, then each one
+    that receives (``direction``) fuses the other's result into its own
+    (``fusion``) before going on. The two classifier outputs stay separate and
+    are trained with ``Loss = w_top * Loss_top + w_bottom * Loss_bottom``
+    (paper, eq. 1; the weights are ours).
+
+    Args:
+        in_channels: High-level feature channels (top, bottom).
+        c1_in_channels: Low-level feature channels (top, bottom).
+        in_index: Index of the high-level feature in each backbone's outputs.
+        c1_in_index: Index of the low-level feature in each backbone's outputs.
+        c1_channels: Channels of the low-level 1x1 projection.
+        dilations: ASPP dilations; 1 is the 1x1 branch.
+        direction: ``'cross'`` (CCL: both receive), ``'top_to_bottom'``
+            (FSCN: only the bottom receives) or ``'none'`` (two independent
+            networks trained jointly: an ensemble).
+        fusion: ``'concat'``, ``'add'`` or a fusion module config
+            (``dict(type='ConcatFusion', ...)``, any module registered in
+            mmseg's ``MODELS`` taking ``own_channels, other_channels, norm_cfg,
+            act_cfg, align_corners``).
+        detach: Stop gradients through received features. ``None`` (default)
+            means ``False`` for ``'cross'`` (both losses reach both networks)
+            and ``True`` for ``'top_to_bottom'``, so that one-way cooperation
+            is one-way in the backward pass too: the top trains exactly as a
+            single DeepLabV3+ would.
+        cooperation_points: The points that exchange, a subset of
+            ``COOPERATION_POINTS``; the rest run as in two separate heads.
+        loss_weights: Weights of the top and bottom losses.
+        **kwargs: ``channels``, ``num_classes``, ``norm_cfg``, ``loss_decode``
+            and the rest of :class:`BaseDecodeHead`'s arguments, shared by both
+            branches.
+    """
+
+    def __init__(self,
+                 in_channels: Sequence[int],
+                 c1_in_channels: Sequence[int],
+                 in_index: Sequence[int] = (-1, -1),
+                 c1_in_index: Sequence[int] = (0, 0),
+                 c1_channels: int = 48,
+                 dilations: Sequence[int] = (1, 6, 12, 18),
+                 direction: str = 'cross',
+                 fusion: Union[str, dict] = 'concat',
+                 detach: Optional[bool] = None,
+                 cooperation_points: Sequence[str] = COOPERATION_POINTS,
+                 loss_weights: Sequence[float] = (1.0, 1.0),
+                 init_cfg: Optional[dict] = None,
+                 **kwargs) -> None:
+        # Each branch owns its classifier and initialises it; this head has none.
+        super().__init__(in_channels=in_channels, in_index=in_index, init_cfg=init_cfg, **kwargs)
+        del self.conv_seg, self.dropout
+
+        if direction not in DIRECTIONS:
+            raise ValueError(f'CrossCooperativeASPPHead: unknown direction {direction!r}; expected one of {DIRECTIONS}')
+        unknown = [p for p in cooperation_points if p not in COOPERATION_POINTS]
+        if unknown or isinstance(cooperation_points, str):
+            raise ValueError(f'CrossCooperativeASPPHead: unknown cooperation_points {unknown or cooperation_points!r}; '
+                             f'expected a sequence of {COOPERATION_POINTS}')
+        if isinstance(fusion, str):
+            if fusion not in FUSIONS:
+                raise ValueError(f'CrossCooperativeASPPHead: unknown fusion {fusion!r}; expected one of '
+                                 f'{tuple(FUSIONS)} or a config dict')
+            fusion = dict(type=FUSIONS[fusion])
+        self.c1_in_channels = _pair('c1_in_channels', c1_in_channels)
+        self.c1_in_index = _pair('c1_in_index', c1_in_index)
+        if min(self.c1_in_channels) <= 0:
+            raise ValueError(f'CrossCooperativeASPPHead: c1_in_channels must be positive (DeepLabV3+ decoder), '
+                             f'got {self.c1_in_channels}')
+        self.loss_weights = _pair('loss_weights', tuple(float(w) for w in loss_weights), float)
+        self.direction = direction
+        self.detach = direction == 'top_to_bottom' if detach is None else detach
+        self.cooperation_points = tuple(p for p in COOPERATION_POINTS if p in cooperation_points)
+
+        self.heads = nn.ModuleDict({
+            name: DepthwiseSeparableASPPHead(
+                in_channels=self.in_channels[b],
+                channels=self.channels,
+                c1_in_channels=self.c1_in_channels[b],
+                c1_channels=c1_channels,
+                dilations=dilations,
+                num_classes=self.num_classes,
+                out_channels=self.out_channels,
+                dropout_ratio=self.dropout_ratio,
+                conv_cfg=self.conv_cfg,
+                norm_cfg=self.norm_cfg,
+                act_cfg=self.act_cfg,
+                align_corners=self.align_corners)
+            for b, name in enumerate(BRANCHES)
+        })
+
+        # (receiver, sender) branch indices.
+        self.routes: Tuple[Tuple[int, int], ...] = {
+            'cross': ((0, 1), (1, 0)),
+            'top_to_bottom': ((1, 0), ),
+            'none': (),
+        }[direction]
+        self.fusions = nn.ModuleDict({
+            BRANCHES[receiver]: nn.ModuleDict({
+                point: nn.ModuleList(
+                    MODELS.build(dict(fusion, own_channels=own, other_channels=other, norm_cfg=self.norm_cfg,
+                                      act_cfg=self.act_cfg, align_corners=self.align_corners))
+                    for own, other in self._point_channels(point, receiver, sender))
+                for point in self.cooperation_points
+            })
+            for receiver, sender in self.routes
+        })
+
+    def _init_inputs(self, in_channels, in_index, input_transform) -> None:
+        """Per-branch inputs instead of :class:`BaseDecodeHead`'s single one."""
+        if input_transform is not None:
+            raise ValueError('CrossCooperativeASPPHead: input_transform is not supported; '
+                             'pick each branch\'s features with in_index / c1_in_index')
+        self.input_transform = None
+        self.in_channels = _pair('in_channels', in_channels)
+        self.in_index = _pair('in_index', in_index)
+
+    def _point_channels(self, point: str, receiver: int, sender: int) -> List[Tuple[int, int]]:
+        """(own, other) channels of each layer at a cooperation point."""
+        if point == 'backbone':
+            return [(self.in_channels[receiver], self.in_channels[sender])]
+        if point == 'aspp':
+            num_layers = len(self.heads['top'].aspp_modules) + 1  # + image pooling
+            return [(self.channels, self.channels)] * num_layers
+        if point == 'aspp_out':
+            return [(self.channels, self.channels)]
+        c1_channels = self.heads['top'].c1_bottleneck.out_channels
+        return [(c1_channels, c1_channels)] + [(self.channels, self.channels)] * len(self.heads['top'].sep_bottleneck)
+
+    def _exchange(self, point: str, layer: int, feats: Pair) -> Pair:
+        """Both branches computed ``feats`` at this layer; each receiver now fuses the other's in."""
+        if point not in self.cooperation_points:
+            return feats
+        fused = list(feats)
+        for receiver, sender in self.routes:
+            other = feats[sender].detach() if self.detach else feats[sender]
+            fused[receiver] = self.fusions[BRANCHES[receiver]][point][layer](feats[receiver], other)
+        return fused[0], fused[1]
+
+    def _transform_inputs(self, inputs: Tuple[Sequence[Tensor], Sequence[Tensor]]) -> Tuple[Pair, Pair]:
+        """Pick and check (high-level, low-level) features of each branch."""
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+            raise TypeError('CrossCooperativeASPPHead expects (top_features, bottom_features) from a '
+                            f'DualBackbone, got {type(inputs).__name__} of length {len(inputs)}')
+        high, low = [], []
+        for b, (name, feats) in enumerate(zip(BRANCHES, inputs)):
+            for key, index, channels, out in (('in_index', self.in_index[b], self.in_channels[b], high),
+                                              ('c1_in_index', self.c1_in_index[b], self.c1_in_channels[b], low)):
+                if not -len(feats) <= index < len(feats):
+                    raise IndexError(f'CrossCooperativeASPPHead: {key}[{name}]={index}, but the {name} backbone '
+                                     f'returned {len(feats)} features')
+                if feats[index].shape[1] != channels:
+                    channels_key = 'in_channels' if key == 'in_index' else 'c1_in_channels'
+                    raise ValueError(f'CrossCooperativeASPPHead: {channels_key}[{name}]={channels}, but the {name} '
+                                     f'backbone\'s feature {index} has {feats[index].shape[1]} channels')
+                out.append(feats[index])
+        return (high[0], high[1]), (low[0], low[1])
+
+    def forward(self, inputs: Tuple[Sequence[Tensor], Sequence[Tensor]]) -> Pair:
+        """Returns the (top, bottom) logits at the low-level feature's stride."""
+        top, bottom = self.heads['top'], self.heads['bottom']
+        x, c1_in = self._transform_inputs(inputs)
+        x = self._exchange('backbone', 0, x)
+
+        # ASPP: image pooling (exchanged at 1x1, then broadcast), then each conv branch.
+        pooled = self._exchange('aspp', 0, (top.image_pool(x[0]), bottom.image_pool(x[1])))
+        aspp = [tuple(resize(p, size=f.shape[2:], mode='bilinear', align_corners=self.align_corners)
+                      for p, f in zip(pooled, x))]
+        for k in range(len(top.aspp_modules)):
+            aspp.append(self._exchange('aspp', k + 1, (top.aspp_modules[k](x[0]), bottom.aspp_modules[k](x[1]))))
+        out = (top.bottleneck(torch.cat([a[0] for a in aspp], dim=1)),
+               bottom.bottleneck(torch.cat([a[1] for a in aspp], dim=1)))
+        out = self._exchange('aspp_out', 0, out)
+
+        # Decoder: low-level projection, upsample and concatenate, separable convs.
+        c1 = self._exchange('decoder', 0, (top.c1_bottleneck(c1_in[0]), bottom.c1_bottleneck(c1_in[1])))
+        out = tuple(
+            torch.cat([resize(o, size=c.shape[2:], mode='bilinear', align_corners=self.align_corners), c], dim=1)
+            for o, c in zip(out, c1))
+        for k in range(len(top.sep_bottleneck)):
+            out = self._exchange('decoder', k + 1, (top.sep_bottleneck[k](out[0]), bottom.sep_bottleneck[k](out[1])))
+        return top.cls_seg(out[0]), bottom.cls_seg(out[1])
+
+    def loss_by_feat(self, seg_logits: Pair, batch_data_samples: SampleList) -> dict:
+        """``loss_ce_top``, ``loss_ce_bottom`` (weighted; mmengine sums every
+        ``loss*`` key) and ``acc_seg_top``, ``acc_seg_bottom``."""
+        losses = {}
+        for name, logits, weight in zip(BRANCHES, seg_logits, self.loss_weights):
+            for key, value in super().loss_by_feat(logits, batch_data_samples).items():
+                losses[f'{key}_{name}'] = value * weight if key.startswith('loss') and weight != 1.0 else value
+        return losses
+
+    def predict_by_feat(self, seg_logits: Pair, batch_img_metas: List[dict]) -> Tensor:
+        """Top and bottom logits resized to the input, stacked along channels."""
+        return torch.cat([super(CrossCooperativeASPPHead, self).predict_by_feat(logits, batch_img_metas)
+                          for logits in seg_logits], dim=1)

@@ -1,0 +1,97 @@
+"""Encoder-decoder with two networks and two outputs (CCL, FSCN, ensemble)."""
+from typing import Optional
+
+from mmengine.structures import PixelData
+from torch import Tensor
+
+from mmseg.models.segmentors import EncoderDecoder
+from mmseg.registry import MODELS
+from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, OptSampleList, SampleList
+
+# Test-time outputs: each network's logits and their average (METHOD.md, "Outputs at test time").
+OUTPUTS = ('top', 'bottom', 'mean')
+
+
+def logits_to_pred(logits: Tensor, threshold: float) -> Tensor:
+    """(C, H, W) logits to a (1, H, W) label map, as mmseg does: argmax, or a
+    sigmoid threshold for a single-channel (binary) output."""
+    if logits.shape[0] > 1:
+        return logits.argmax(dim=0, keepdim=True)
+    return (logits.sigmoid() > threshold).to(logits)
+
+
+@MODELS.register_module()
+class CooperativeEncoderDecoder(EncoderDecoder):
+    """:class:`EncoderDecoder` for a :class:`DualBackbone` and a two-output head
+    such as :class:`CrossCooperativeASPPHead`.
+
+    Training adds the losses of both outputs (the head names them
+    ``loss_*_top`` / ``loss_*_bottom``). At test time one pass (``whole`` or
+    ``slide``; flip / multi-scale through :class:`CooperativeSegTTAModel`)
+    yields the top, bottom and mean logits; ``test_cfg.output`` (``'top'``,
+    ``'bottom'`` or ``'mean'``, default ``'mean'``) picks the one stored as
+    ``seg_logits`` / ``pred_sem_seg``, and all three are stored as
+    ``seg_logits_{top,bottom,mean}`` / ``pred_sem_seg_{top,bottom,mean}`` for
+    :class:`CooperativeIoUMetric`.
+
+    If the backbone is a :class:`DualBackbone` with per-branch normalisation,
+    its ``input_norm`` is taken from ``data_preprocessor`` unless given.
+    """
+
+    def __init__(self,
+                 backbone: ConfigType,
+                 decode_head: ConfigType,
+                 neck: OptConfigType = None,
+                 auxiliary_head: OptConfigType = None,
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 pretrained: Optional[str] = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        for key, value in (('neck', neck), ('auxiliary_head', auxiliary_head)):
+            if value is not None:
+                raise ValueError(f'CooperativeEncoderDecoder: {key} is not supported (got {value}); '
+                                 'the decode head works on both networks\' features')
+        output = (test_cfg or {}).get('output', 'mean')
+        if output not in OUTPUTS:
+            raise ValueError(f'CooperativeEncoderDecoder: unknown test_cfg.output {output!r}; expected one of {OUTPUTS}')
+        super().__init__(
+            backbone=self._with_input_norm(backbone, data_preprocessor),
+            decode_head=decode_head,
+            train_cfg=train_cfg,
+            test_cfg=test_cfg,
+            data_preprocessor=data_preprocessor,
+            pretrained=pretrained,
+            init_cfg=init_cfg)
+        self.output = output
+        self.branch_out_channels = self.out_channels
+        # The head's predict stacks (top, bottom) logits along channels, so that
+        # mmseg's whole / slide inference carry both through unchanged.
+        self.out_channels = 2 * self.branch_out_channels
+
+    @staticmethod
+    def _with_input_norm(backbone: ConfigType, data_preprocessor: OptConfigType) -> ConfigType:
+        wants_norm = backbone.get('top_norm') is not None or backbone.get('bottom_norm') is not None
+        if not wants_norm or backbone.get('input_norm') is not None or data_preprocessor is None:
+            return backbone
+        if data_preprocessor.get('mean') is None or data_preprocessor.get('std') is None:
+            raise ValueError('CooperativeEncoderDecoder: backbone.top_norm / bottom_norm need the data_preprocessor '
+                             f'to normalise (mean and std), got {data_preprocessor}')
+        return dict(backbone, input_norm=dict(mean=data_preprocessor['mean'], std=data_preprocessor['std']))
+
+    def postprocess_result(self, seg_logits: Tensor, data_samples: OptSampleList = None) -> SampleList:
+        # mmseg removes padding, undoes flips and resizes the stacked logits; we split them.
+        data_samples = super().postprocess_result(seg_logits, data_samples)
+        threshold = getattr(self.decode_head, 'threshold', None)
+        for sample in data_samples:
+            top, bottom = sample.seg_logits.data.split(self.branch_out_channels)
+            for name, logits in zip(OUTPUTS, (top, bottom, (top + bottom) / 2)):
+                sample.set_data({
+                    f'seg_logits_{name}': PixelData(data=logits),
+                    f'pred_sem_seg_{name}': PixelData(data=logits_to_pred(logits, threshold)),
+                })
+            sample.set_data({
+                'seg_logits': sample.get(f'seg_logits_{self.output}'),
+                'pred_sem_seg': sample.get(f'pred_sem_seg_{self.output}'),
+            })
+        return data_samples

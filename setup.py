@@ -1,0 +1,37 @@
+"""mmseg-ccl: Cross Cooperative Learning for MMSegmentation 1.x."""
+from setuptools import find_packages, setup
+
+# Versions known to work together; see README "Install".
+INSTALL_REQUIRES = [
+    'torch==2.13.0',
+    'torchvision==0.28.0',
+    'mmcv==2.1.0',
+    'mmengine==0.10.7',
+    'mmsegmentation==1.2.2',
+    'mmpretrain==1.2.0',
+    # mmseg 1.2.2 imports these without declaring them.
+    'ftfy',
+    'regex',
+    'numpy>=2,<3',
+]
+
+setup(
+    name='mmseg_ccl',
+    version='0.1.0',
+    description='Cross Cooperative Learning (two DeepLabV3+ networks that '
+    'exchange features) as an MMSegmentation 1.x plugin',
+    long_description=open('README.md', encoding='utf-8').read(),
+    long_description_content_type='text/markdown',
+    packages=find_packages(include=['mmseg_ccl', 'mmseg_ccl.*']),
+    python_requires='>=3.10',
+    install_requires=INSTALL_REQUIRES,
+    extras_require={
+        # timm is the reference implementation the Xception-65 tests compare against.
+        'tests': ['pytest', 'timm'],
+    },
+    license='Apache-2.0',
+    classifiers=[
+        'Programming Language :: Python :: 3',
+        'Topic :: Scientific/Engineering :: Artificial Intelligence',
+    ],
+)
