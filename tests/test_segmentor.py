@@ -147,7 +147,7 @@ def test_mmseg_and_mmpretrain_backbones_with_different_channels_train(seeded):
     before = {k: v.clone() for k, v in model.state_dict().items()}
     log = [model.train_step(data, optim) for _ in range(3)]
     assert all(torch.isfinite(entry['loss']) for entry in log)
-    assert float(log[-1]['loss']) < float(log[0]['loss'])
+    assert log[-1]['loss'].item() < log[0]['loss'].item()
     changed = {k for k, v in model.state_dict().items() if v.dtype.is_floating_point and not torch.equal(v, before[k])}
     assert any(k.startswith('backbone.top.') for k in changed)
     assert any(k.startswith('backbone.bottom.') for k in changed)
