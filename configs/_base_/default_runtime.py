@@ -1,0 +1,3 @@
+# mmseg's runtime, with mmseg-ccl's modules registered.
+_base_ = 'mmseg::_base_/default_runtime.py'
+custom_imports = dict(imports=['mmseg_ccl'], allow_failed_imports=False)

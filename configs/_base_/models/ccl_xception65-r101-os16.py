@@ -1,0 +1,56 @@
+# Cross Cooperative Learning (Ikedo & Hotta, VISAPP 2022): DeepLabV3+ with
+# Xception-65 (top) and DeepLabV3+ with ResNet-101 (bottom), exchanging
+# features in both directions at every ASPP and decoder layer.
+norm_cfg = dict(type='SyncBN', requires_grad=True)
+data_preprocessor = dict(
+    type='SegDataPreProcessor',
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    bgr_to_rgb=True,
+    pad_val=0,
+    seg_pad_val=255)
+model = dict(
+    type='CooperativeEncoderDecoder',
+    data_preprocessor=data_preprocessor,
+    backbone=dict(
+        type='DualBackbone',
+        top=dict(
+            type='Xception65',
+            output_stride=16,
+            out_indices=(1, 4),
+            norm_cfg=dict(norm_cfg, eps=1e-3),
+            init_cfg=dict(type='Pretrained', checkpoint='pretrain/xception65_tf_in1k.pth')),
+        bottom=dict(
+            type='ResNetV1c',
+            depth=101,
+            num_stages=4,
+            out_indices=(0, 1, 2, 3),
+            dilations=(1, 1, 1, 2),
+            strides=(1, 2, 2, 1),
+            norm_cfg=norm_cfg,
+            norm_eval=False,
+            style='pytorch',
+            contract_dilation=True,
+            init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://resnet101_v1c')),
+        # Xception's TF weights expect [-1, 1]; ResNet's the ImageNet statistics above.
+        top_norm=dict(mean=[127.5, 127.5, 127.5], std=[127.5, 127.5, 127.5])),
+    decode_head=dict(
+        type='CrossCooperativeASPPHead',
+        in_channels=(2048, 2048),
+        c1_in_channels=(256, 256),
+        in_index=(1, 3),
+        c1_in_index=(0, 0),
+        channels=512,
+        c1_channels=48,
+        dilations=(1, 6, 12, 18),
+        direction='cross',
+        fusion='concat',
+        cooperation_points=('backbone', 'aspp', 'aspp_out', 'decoder'),
+        loss_weights=(1.0, 1.0),
+        dropout_ratio=0.1,
+        num_classes=19,
+        norm_cfg=norm_cfg,
+        align_corners=False,
+        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+    train_cfg=dict(),
+    test_cfg=dict(mode='whole', output='mean'))

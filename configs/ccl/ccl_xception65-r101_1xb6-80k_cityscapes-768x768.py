@@ -1,0 +1,14 @@
+# CCL, the paper's model: Xception-65 (top) x ResNet-101 (bottom), cross
+# exchange at every cooperation point, concat fusion; Cityscapes, 768x768.
+_base_ = [
+    '../_base_/models/ccl_xception65-r101-os16.py', '../_base_/datasets/cityscapes-768x768.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_80k_cityscapes.py'
+]
+crop_size = (768, 768)
+data_preprocessor = dict(size=crop_size)
+model = dict(data_preprocessor=data_preprocessor, decode_head=dict(num_classes=19),
+              test_cfg=dict(mode='slide', crop_size=crop_size, stride=(512, 512)))
+# mIoU of top, bottom and mean in one pass; `mIoU` is that of test_cfg.output.
+val_evaluator = dict(type='CooperativeIoUMetric', iou_metrics=['mIoU'])
+test_evaluator = val_evaluator
+tta_model = dict(type='CooperativeSegTTAModel')

@@ -1,0 +1,137 @@
+"""tools/train.py, tools/test.py, --resume, mmseg's own train.py and merge_singles.py,
+run as subprocesses on a few demo images."""
+import glob
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from PIL import Image
+
+from mmseg.apis import init_model
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PY = sys.executable
+
+
+def run(*args, cwd=ROOT):
+    result = subprocess.run([PY, *args], cwd=cwd, capture_output=True, text=True)
+    assert result.returncode == 0, f'{args}\nSTDOUT:\n{result.stdout[-3000:]}\nSTDERR:\n{result.stderr[-3000:]}'
+    return result
+
+
+def data_options(data_root, iters):
+    return ['--cfg-options', f'train_dataloader.dataset.data_root={data_root}',
+            f'val_dataloader.dataset.data_root={data_root}', f'test_dataloader.dataset.data_root={data_root}',
+            f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
+            'default_hooks.checkpoint.interval=2', 'default_hooks.logger.interval=1',
+            'train_dataloader.batch_size=4']
+
+
+def newest_metrics(work_dir):
+    path = max(glob.glob(os.path.join(work_dir, '*', '*.json')), key=os.path.getmtime)
+    with open(path) as f:
+        return json.load(f)
+
+
+@pytest.fixture(scope='module')
+def demo_data(tmp_path_factory):
+    root = tmp_path_factory.mktemp('demo') / 'data'
+    run('tools/make_demo_data.py', '--out', str(root), '--train', '8', '--val', '4')
+    return root
+
+
+@pytest.fixture(scope='module')
+def trained(demo_data, tmp_path_factory):
+    work = tmp_path_factory.mktemp('ccl')
+    run('tools/train.py', 'configs/ccl/demo_ccl.py', '--work-dir', str(work), *data_options(demo_data, 4))
+    return work
+
+
+def test_make_demo_data_is_deterministic(demo_data, tmp_path):
+    again = tmp_path / 'again'
+    run('tools/make_demo_data.py', '--out', str(again), '--train', '8', '--val', '4')
+    for split in ('img_dir/train/0003.png', 'ann_dir/val/0001.png'):
+        assert (demo_data / split).read_bytes() == (again / split).read_bytes()
+    labels = np.concatenate([np.array(Image.open(p)).ravel()
+                             for p in glob.glob(str(demo_data / 'ann_dir' / 'train' / '*.png'))])
+    assert set(np.unique(labels)) <= set(range(5)) and len(np.unique(labels)) >= 3
+
+
+def test_train_writes_checkpoints_with_everything_needed(trained):
+    assert (trained / 'last_checkpoint').read_text().strip().endswith('iter_4.pth')
+    checkpoint = torch.load(trained / 'iter_4.pth', map_location='cpu')  # weights_only default
+    assert checkpoint['meta']['iter'] == 4
+    assert checkpoint['meta']['dataset_meta']['classes'][1] == 'stripes'
+    assert {'state_dict', 'optimizer', 'param_schedulers', 'message_hub'} <= set(checkpoint)
+    assert any(k.startswith('decode_head.fusions.bottom.') for k in checkpoint['state_dict'])
+
+
+def test_test_scores_top_bottom_and_mean(trained, demo_data, tmp_path):
+    run('tools/test.py', 'configs/ccl/demo_ccl.py', str(trained / 'iter_4.pth'), '--work-dir', str(tmp_path),
+        *data_options(demo_data, 4))
+    metrics = newest_metrics(tmp_path)
+    for key in ('mIoU', 'mIoU_top', 'mIoU_bottom', 'mIoU_mean', 'aAcc_top', 'mAcc_bottom'):
+        assert 0 <= metrics[key] <= 100, key
+    assert metrics['mIoU'] == metrics['mIoU_mean']  # demo_ccl predicts with the mean output
+
+
+def test_resume_continues_from_the_last_checkpoint(trained, demo_data):
+    result = run('tools/train.py', 'configs/ccl/demo_ccl.py', '--work-dir', str(trained), '--resume',
+                 *data_options(demo_data, 6))
+    assert 'resumed' in (result.stdout + result.stderr).lower()
+    checkpoint = torch.load(trained / 'iter_6.pth', map_location='cpu')
+    assert checkpoint['meta']['iter'] == 6
+    assert 'Iter(train) [5/6]' in result.stdout + result.stderr
+    assert 'Iter(train) [1/6]' not in result.stdout + result.stderr
+
+
+def test_mmseg_own_train_tool_trains_the_demo_config(demo_data, tmp_path):
+    """Users run mmseg's tools too: custom_imports in the config is enough."""
+    import mmseg
+    mmseg_train = os.path.join(os.path.dirname(mmseg.__file__), '.mim', 'tools', 'train.py')
+    run(mmseg_train, os.path.join(ROOT, 'configs/ccl/demo_ccl.py'), '--work-dir', str(tmp_path),
+        *data_options(demo_data, 2), cwd=tmp_path)
+    assert (tmp_path / 'iter_2.pth').exists()
+
+
+def test_merged_singles_score_like_averaged_logits(demo_data, tmp_path):
+    checkpoints = {}
+    for branch in ('top', 'bottom'):
+        work = tmp_path / branch
+        run('tools/train.py', f'configs/ccl/demo_single_{branch}.py', '--work-dir', str(work),
+            *data_options(demo_data, 2))
+        checkpoints[branch] = str(work / 'iter_2.pth')
+    merged = str(tmp_path / 'merged.pth')
+    run('tools/merge_singles.py', checkpoints['top'], checkpoints['bottom'], merged)
+    run('tools/test.py', 'configs/ccl/demo_ensemble.py', merged, '--work-dir', str(tmp_path / 'test'),
+        *data_options(demo_data, 2))
+    metrics = newest_metrics(tmp_path / 'test')
+
+    # Independent: run the two single models, average their logits, score with numpy.
+    from mmseg.apis import inference_model
+    models = [init_model(Config.fromfile(os.path.join(ROOT, f'configs/ccl/demo_single_{b}.py')), checkpoints[b],
+                         device='cpu') for b in ('top', 'bottom')]
+    confusion = {name: np.zeros((5, 5)) for name in ('top', 'bottom', 'mean')}
+    for image in sorted(glob.glob(str(demo_data / 'img_dir' / 'val' / '*.png'))):
+        top, bottom = (inference_model(m, image).seg_logits.data for m in models)
+        label = np.array(Image.open(image.replace('img_dir', 'ann_dir'))).ravel()
+        for name, logits in (('top', top), ('bottom', bottom), ('mean', (top + bottom) / 2)):
+            np.add.at(confusion[name], (label, logits.argmax(0).numpy().ravel()), 1)
+    for name, matrix in confusion.items():
+        iou = np.diag(matrix) / (matrix.sum(0) + matrix.sum(1) - np.diag(matrix))
+        assert metrics[f'mIoU_{name}'] == pytest.approx(np.nanmean(iou) * 100, abs=0.01), name
+
+
+def test_merge_singles_names_a_foreign_checkpoint(tmp_path):
+    bad = tmp_path / 'bad.pth'
+    torch.save({'state_dict': {'neck.conv.weight': torch.zeros(1)}}, bad)
+    result = subprocess.run([PY, 'tools/merge_singles.py', str(bad), str(bad), str(tmp_path / 'out.pth')], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode != 0
+    assert 'bad.pth' in result.stderr and "'neck.conv.weight'" in result.stderr
+    assert not (tmp_path / 'out.pth').exists()

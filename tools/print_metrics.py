@@ -1,0 +1,33 @@
+"""Print the mIoU of each output from the newest evaluation under a work dir.
+
+    python tools/print_metrics.py WORK_DIR
+
+Reads the metrics mmengine's ``tools/test.py`` wrote (``WORK_DIR/<time>/<time>.json``).
+"""
+import argparse
+import glob
+import json
+import os
+import sys
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('work_dir')
+    args = parser.parse_args()
+    files = glob.glob(os.path.join(args.work_dir, '*', '*.json'))
+    if not files:
+        sys.exit(f'print_metrics: no metrics (*/*.json) under {args.work_dir}; run tools/test.py with --work-dir')
+    path = max(files, key=os.path.getmtime)
+    with open(path) as f:
+        metrics = json.load(f)
+    rows = [(name, metrics.get(f'mIoU_{name}')) for name in ('top', 'bottom', 'mean')]
+    if any(value is None for _, value in rows):
+        rows = [('prediction', metrics.get('mIoU'))]
+    print(f'mIoU from {path}:')
+    for name, value in rows:
+        print(f'  {name:>10}: {value:.2f}')
+
+
+if __name__ == '__main__':
+    main()
