@@ -82,3 +82,14 @@ def test_paper_model_runs_at_full_size(seeded):
     model.parse_losses(losses)[0].backward()
     assert model.backbone.top.stem[0].conv.weight.grad.abs().sum() > 0
     assert model.backbone.bottom.stem[0].weight.grad.abs().sum() > 0
+
+
+def test_metafile_lists_every_model_zoo_config():
+    import yaml
+    with open(os.path.join(ROOT, 'configs', 'ccl', 'metafile.yaml')) as f:
+        metafile = yaml.safe_load(f)
+    listed = {model['Config'] for model in metafile['Models']}
+    zoo = {p for p in CONFIGS if not os.path.basename(p).startswith(('demo_', 'voc_', 'cityscapes_'))}
+    assert listed == zoo
+    for model in metafile['Models']:
+        assert model['Name'] == os.path.splitext(os.path.basename(model['Config']))[0]
