@@ -135,3 +135,16 @@ def test_merge_singles_names_a_foreign_checkpoint(tmp_path):
     assert result.returncode != 0
     assert 'bad.pth' in result.stderr and "'neck.conv.weight'" in result.stderr
     assert not (tmp_path / 'out.pth').exists()
+
+
+def test_dist_train_runs_data_parallel_on_cpu(demo_data, tmp_path):
+    """tools/dist_train.sh: torchrun + mmengine's pytorch launcher, 2 processes (gloo on CPU)."""
+    env = dict(os.environ, PYTHON=PY, PORT='29517')
+    result = subprocess.run(['bash', 'tools/dist_train.sh', 'configs/ccl/demo_ccl.py', '2', '--work-dir', str(tmp_path),
+                             *data_options(demo_data, 2)], cwd=ROOT, env=env, capture_output=True, text=True)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert 'Distributed training: True' in output and 'GPU number: 2' in output
+    checkpoint = torch.load(tmp_path / 'iter_2.pth', map_location='cpu')
+    model = init_model(Config.fromfile(os.path.join(ROOT, 'configs/ccl/demo_ccl.py')), device='cpu')
+    model.load_state_dict(checkpoint['state_dict'])  # strict: the DDP wrapper left no prefix
