@@ -9,29 +9,31 @@ data_preprocessor = dict(
     bgr_to_rgb=True,
     pad_val=0,
     seg_pad_val=255)
+xception65 = dict(
+    type='Xception65',
+    output_stride=16,
+    out_indices=(1, 4),
+    norm_cfg=dict(norm_cfg, eps=1e-3),
+    init_cfg=dict(type='Pretrained', checkpoint='pretrain/xception65_tf_in1k.pth'))
+resnet101 = dict(
+    type='ResNetV1c',
+    depth=101,
+    num_stages=4,
+    out_indices=(0, 1, 2, 3),
+    dilations=(1, 1, 1, 2),
+    strides=(1, 2, 2, 1),
+    norm_cfg=norm_cfg,
+    norm_eval=False,
+    style='pytorch',
+    contract_dilation=True,
+    init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://resnet101_v1c'))
 model = dict(
     type='CooperativeEncoderDecoder',
     data_preprocessor=data_preprocessor,
     backbone=dict(
         type='DualBackbone',
-        top=dict(
-            type='Xception65',
-            output_stride=16,
-            out_indices=(1, 4),
-            norm_cfg=dict(norm_cfg, eps=1e-3),
-            init_cfg=dict(type='Pretrained', checkpoint='pretrain/xception65_tf_in1k.pth')),
-        bottom=dict(
-            type='ResNetV1c',
-            depth=101,
-            num_stages=4,
-            out_indices=(0, 1, 2, 3),
-            dilations=(1, 1, 1, 2),
-            strides=(1, 2, 2, 1),
-            norm_cfg=norm_cfg,
-            norm_eval=False,
-            style='pytorch',
-            contract_dilation=True,
-            init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://resnet101_v1c')),
+        top=xception65,
+        bottom=resnet101,
         # Xception's TF weights expect [-1, 1]; ResNet's the ImageNet statistics above.
         top_norm=dict(mean=[127.5, 127.5, 127.5], std=[127.5, 127.5, 127.5])),
     decode_head=dict(
