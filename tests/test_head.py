@@ -21,7 +21,7 @@ def fusion_keys(head):
 
 
 @pytest.mark.parametrize('direction', ['cross', 'top_to_bottom', 'none'])
-@pytest.mark.parametrize('fusion', ['concat', 'add'])
+@pytest.mark.parametrize('fusion', ['concat', 'add', 'reduced', dict(type='ReducedFusion', message_channels=4)])
 def test_output_shapes(direction, fusion, seeded):
     head = build_head(direction=direction, fusion=fusion)
     top, bottom = head((features(2, TOP_SPECS, seeded), features(2, BOTTOM_SPECS, seeded)))

@@ -19,7 +19,7 @@ from mmseg.utils import SampleList
 
 BRANCHES = ('top', 'bottom')
 DIRECTIONS = ('cross', 'top_to_bottom', 'none')
-FUSIONS = {'concat': 'ConcatFusion', 'add': 'AddFusion'}
+FUSIONS = {'concat': 'ConcatFusion', 'add': 'AddFusion', 'reduced': 'ReducedFusion'}
 # The cooperation points, in the order a forward pass meets them (METHOD.md):
 #   backbone - Connection 1: the high-level backbone feature entering the ASPP;
 #   aspp     - each ASPP branch (image pooling, 1x1, each atrous separable conv);
@@ -60,7 +60,8 @@ class CrossCooperativeASPPHead(BaseDecodeHead):
         direction: ``'cross'`` (CCL: both receive), ``'top_to_bottom'``
             (FSCN: only the bottom receives) or ``'none'`` (two independent
             networks trained jointly: an ensemble).
-        fusion: ``'concat'``, ``'add'`` or a fusion module config
+        fusion: ``'concat'`` (default), ``'add'``, ``'reduced'`` (the cheap
+            one: messages squeezed to 16 channels) or a fusion module config
             (``dict(type='ConcatFusion', ...)``, any module registered in
             mmseg's ``MODELS`` taking ``own_channels, other_channels, norm_cfg,
             act_cfg, align_corners``).

@@ -1,4 +1,4 @@
 from .ckpt_convert import convert_timm_xception65, is_timm_xception_state_dict
-from .fusion import AddFusion, ConcatFusion, match_size
+from .fusion import AddFusion, ConcatFusion, ReducedFusion, match_size
 
-__all__ = ['convert_timm_xception65', 'is_timm_xception_state_dict', 'AddFusion', 'ConcatFusion', 'match_size']
+__all__ = ['convert_timm_xception65', 'is_timm_xception_state_dict', 'AddFusion', 'ConcatFusion', 'ReducedFusion', 'match_size']

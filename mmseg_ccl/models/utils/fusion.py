@@ -83,3 +83,43 @@ class AddFusion(BaseModule):
     def forward(self, own: Tensor, other: Tensor) -> Tensor:
         other = match_size(other, own, self.align_corners)
         return own + (other if self.proj is None else self.proj(other))
+
+
+@MODELS.register_module()
+class ReducedFusion(BaseModule):
+    """The cheap fusion: ``own + expand(resize(reduce(other)))``.
+
+    The received feature is first squeezed to a few ``message_channels`` by a
+    1x1 ConvBNReLU (the "message"), resized at that width when strides differ,
+    and expanded back by a 1x1 ConvBN added to ``own``. Per pixel it costs
+    ``message_channels * (other_channels + own_channels)`` multiply-adds instead
+    of the ``(own_channels + other_channels) * own_channels`` of
+    :class:`ConcatFusion`, so exchanging at every cooperation point adds about
+    1 % to two networks' FLOPs (see ``configs/ccl/README.md``).
+
+    Args:
+        own_channels: Channels of the receiving branch's feature.
+        other_channels: Channels of the received feature.
+        message_channels: Width of the message.
+        norm_cfg: Normalisation config of both 1x1 convs.
+        act_cfg: Activation of the reducing conv.
+        align_corners: ``align_corners`` of the resize.
+    """
+
+    def __init__(self,
+                 own_channels: int,
+                 other_channels: int,
+                 message_channels: int = 16,
+                 norm_cfg: Optional[dict] = None,
+                 act_cfg: Optional[dict] = dict(type='ReLU'),
+                 align_corners: bool = False,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg)
+        if message_channels <= 0:
+            raise ValueError(f'ReducedFusion: message_channels must be positive, got {message_channels}')
+        self.align_corners = align_corners
+        self.reduce = ConvModule(other_channels, message_channels, 1, norm_cfg=norm_cfg, act_cfg=act_cfg)
+        self.expand = ConvModule(message_channels, own_channels, 1, norm_cfg=norm_cfg, act_cfg=None)
+
+    def forward(self, own: Tensor, other: Tensor) -> Tensor:
+        return own + self.expand(match_size(self.reduce(other), own, self.align_corners))

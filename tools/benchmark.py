@@ -1,0 +1,252 @@
+"""Compare segmentors side by side: parameters, FLOPs, latency, training step time, peak memory.
+
+    python tools/benchmark.py CONFIG [CONFIG ...] --reference CONFIG
+        [--shape 513 513] [--batch 2] [--rounds 5] [--warmup 1] [--device cpu|cuda]
+        [--amp] [--channels-last] [--compile] [--cfg-options KEY=VALUE ...] [--out results.json]
+
+A config is a file path or one of mmseg's shipped configs as ``mmseg::<dir>/<file>.py``,
+optionally followed by overrides for it alone, each after a ``#``:
+``configs/ccl/voc_xcep_r101.py#model.decode_head.fusion=reduced``.
+Timings are taken in one run and interleaved (A, B, C, A, B, C, ...), so that the
+machine's noise hits every model alike; each figure is also given as a ratio to the
+``--reference`` model. Auxiliary heads are removed (they do not predict and are not
+part of the method); SyncBN becomes BN.
+
+* FLOPs: mmengine's ``get_model_complexity_info`` (multiply-adds, as mmseg's
+  ``get_flops.py`` reports them) of one image of ``--shape``.
+* latency: ``predict`` of one image (batch 1), median and spread (IQR) over the rounds.
+* step: forward + backward + SGD step at ``--batch`` images.
+* memory: CUDA peak allocated during a training step on GPU; on CPU the growth of
+  the peak resident set size over two training steps after the model is built
+  (activations, gradients, optimiser state), measured for each model in a fresh
+  process (peak RSS only ever grows within one process).
+"""
+import argparse
+import json
+import logging
+import multiprocessing as mp
+import os
+import resource
+import statistics
+import sys
+import time
+import warnings
+from typing import Dict, List
+
+import torch
+from mmengine.analysis import get_model_complexity_info
+from mmengine.config import Config, DictAction
+from mmengine.logging import MMLogger
+from mmengine.model import revert_sync_batchnorm
+from mmengine.optim import AmpOptimWrapper, OptimWrapper
+from mmengine.registry import init_default_scope
+from mmengine.structures import PixelData
+
+import mmseg_ccl  # noqa: F401
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+
+
+def load_config(spec: str, options: dict) -> Config:
+    """``PATH[#KEY=VALUE...]``; PATH may be ``<package>::<path>`` inside an installed package's ``.mim/configs``."""
+    name, *overrides = spec.split('#')
+    if '::' in name:
+        package, relative = name.split('::', 1)
+        module = __import__(package)
+        name = os.path.join(os.path.dirname(module.__file__), '.mim', 'configs', relative)
+    if not os.path.isfile(name):
+        sys.exit(f'benchmark: no such config: {name}')
+    cfg = Config.fromfile(name)
+    if options:
+        cfg.merge_from_dict(options)
+    for override in overrides:
+        if '=' not in override:
+            sys.exit(f'benchmark: override {override!r} of {name} is not KEY=VALUE')
+        key, value = override.split('=', 1)
+        cfg.merge_from_dict({key: DictAction._parse_iterable(value)})
+    return cfg
+
+
+def build(cfg: Config, args: argparse.Namespace) -> torch.nn.Module:
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    model_cfg = cfg.model
+    if model_cfg.get('auxiliary_head') is not None:
+        model_cfg.auxiliary_head = None
+    model = revert_sync_batchnorm(MODELS.build(model_cfg)).to(args.device)
+    if args.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    if args.compile:
+        # The network parts; data handling and postprocessing stay eager.
+        model.extract_feat = torch.compile(model.extract_feat)
+        model.decode_head.forward = torch.compile(model.decode_head.forward)
+    return model
+
+
+def make_batch(model: torch.nn.Module, batch: int, shape: List[int], device: str) -> dict:
+    num_classes = model.decode_head.num_classes
+    samples = []
+    for _ in range(batch):
+        sample = SegDataSample(gt_sem_seg=PixelData(data=torch.randint(0, num_classes, (1, *shape), device=device)))
+        sample.set_metainfo(dict(img_shape=tuple(shape), ori_shape=tuple(shape), pad_shape=tuple(shape)))
+        samples.append(sample)
+    return dict(inputs=[torch.randint(0, 256, (3, *shape), device=device).float() for _ in range(batch)],
+                data_samples=samples)
+
+
+class Bench:
+    """One model with its data and optimiser, timed step by step."""
+
+    def __init__(self, name: str, cfg: Config, args: argparse.Namespace) -> None:
+        self.name, self.args = name, args
+        self.model = build(cfg, args)
+        self.params = sum(p.numel() for p in self.model.parameters())
+        self.train_data = make_batch(self.model, args.batch, args.shape, args.device)
+        self.test_data = self.model.data_preprocessor(make_batch(self.model, 1, args.shape, args.device), False)
+        if args.channels_last:
+            self.test_data['inputs'] = self.test_data['inputs'].contiguous(memory_format=torch.channels_last)
+        optimizer = torch.optim.SGD(self.model.parameters(), lr=1e-4, momentum=0.9)
+        if args.amp:
+            dtype = 'bfloat16' if args.device == 'cpu' else 'float16'
+            self.optim = AmpOptimWrapper(optimizer=optimizer, dtype=dtype)
+        else:
+            self.optim = OptimWrapper(optimizer=optimizer)
+        self.latency: List[float] = []
+        self.step: List[float] = []
+        self.memory = float('nan')
+
+    def flops(self) -> float:
+        self.model.eval()
+        logger = MMLogger.get_current_instance()
+        level = logger.level
+        logger.setLevel(logging.ERROR)  # the counter warns about every op it does not count (norms, resizes)
+        try:
+            return get_model_complexity_info(self.model, inputs=self.test_data['inputs'], show_table=False,
+                                             show_arch=False)['flops']
+        finally:
+            logger.setLevel(level)
+
+    def _sync(self) -> None:
+        if self.args.device.startswith('cuda'):
+            torch.cuda.synchronize()
+
+    def time_latency(self) -> None:
+        self.model.eval()
+        autocast = torch.autocast(self.args.device.split(':')[0], enabled=self.args.amp,
+                                  dtype=torch.bfloat16 if self.args.device == 'cpu' else torch.float16)
+        self._sync()
+        start = time.perf_counter()
+        with torch.no_grad(), autocast:
+            self.model.predict(self.test_data['inputs'], self.test_data['data_samples'])
+        self._sync()
+        self.latency.append(time.perf_counter() - start)
+
+    def time_step(self) -> None:
+        self.model.train()
+        if self.args.device.startswith('cuda'):
+            torch.cuda.reset_peak_memory_stats()
+        self._sync()
+        start = time.perf_counter()
+        self.model.train_step(self.train_data, self.optim)
+        self._sync()
+        self.step.append(time.perf_counter() - start)
+        if self.args.device.startswith('cuda'):
+            self.memory = torch.cuda.max_memory_allocated() / 2**20
+
+
+def _cpu_peak_rss_growth(config_name: str, args: argparse.Namespace, queue: mp.Queue) -> None:
+    bench = Bench(config_name, load_config(config_name, args.cfg_options), args)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    bench.time_step()  # activations, gradients and optimiser state
+    bench.time_step()
+    queue.put((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
+
+
+def cpu_memory(config_name: str, args: argparse.Namespace) -> float:
+    """Peak-RSS growth (MiB) over two training steps after building, in a fresh process."""
+    context = mp.get_context('spawn')
+    queue = context.Queue()
+    process = context.Process(target=_cpu_peak_rss_growth, args=(config_name, args, queue))
+    process.start()
+    process.join()
+    return queue.get() if process.exitcode == 0 else float('nan')
+
+
+def summarise(values: List[float]) -> Dict[str, float]:
+    if not values:
+        return dict(median=float('nan'), iqr=float('nan'), n=0)
+    values = sorted(values)
+    quartiles = statistics.quantiles(values, n=4) if len(values) > 1 else [values[0]] * 3
+    return dict(median=statistics.median(values), iqr=quartiles[2] - quartiles[0], n=len(values))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('configs', nargs='+')
+    parser.add_argument('--reference', help='config the ratios refer to (default: the first)')
+    parser.add_argument('--shape', type=int, nargs=2, default=[513, 513])
+    parser.add_argument('--batch', type=int, default=2, help='images per training step')
+    parser.add_argument('--rounds', type=int, default=5, help='timed rounds; 0 for parameters and FLOPs only')
+    parser.add_argument('--warmup', type=int, default=1)
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--amp', action='store_true', help='bf16 autocast on CPU, fp16 with loss scaling on CUDA')
+    parser.add_argument('--channels-last', action='store_true')
+    parser.add_argument('--compile', action='store_true')
+    parser.add_argument('--no-memory', action='store_true', help='skip the CPU memory processes')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
+    parser.add_argument('--out', help='write the results as JSON here too')
+    args = parser.parse_args()
+    warnings.filterwarnings('ignore', category=UserWarning)
+    reference = args.reference or args.configs[0]
+    names = list(dict.fromkeys(args.configs + [reference]))
+    torch.manual_seed(0)
+
+    benches = [Bench(name, load_config(name, args.cfg_options), args) for name in names]
+    flops = {b.name: b.flops() for b in benches}
+    for round_index in range(args.warmup + args.rounds if args.rounds else 0):
+        for bench in benches:
+            bench.time_latency()
+        for bench in benches:
+            bench.time_step()
+        if round_index + 1 == args.warmup:  # drop the warm-up samples
+            for bench in benches:
+                bench.latency.clear()
+                bench.step.clear()
+    if args.device == 'cpu' and args.rounds and not args.no_memory:
+        for bench in benches:
+            bench.memory = cpu_memory(bench.name, args)
+
+    results = {}
+    for bench in benches:
+        results[bench.name] = dict(params=bench.params, flops=flops[bench.name], latency=summarise(bench.latency),
+                                   step=summarise(bench.step), memory_mib=bench.memory)
+    ref = results[reference]
+    for result in results.values():
+        result['ratio'] = dict(params=result['params'] / ref['params'], flops=result['flops'] / ref['flops'],
+                               latency=result['latency']['median'] / ref['latency']['median'],
+                               step=result['step']['median'] / ref['step']['median'],
+                               memory=result['memory_mib'] / ref['memory_mib'] if ref['memory_mib'] else float('nan'))
+
+    setting = (f'device={args.device} shape={args.shape[0]}x{args.shape[1]} train batch={args.batch} '
+               f'rounds={args.rounds} amp={args.amp} channels_last={args.channels_last} compile={args.compile} '
+               f'torch={torch.__version__} threads={torch.get_num_threads()}')
+    memory_kind = 'CUDA peak' if args.device.startswith('cuda') else 'peak RSS growth'
+    print(f'\n{setting}\nratios (x) to {reference}\n')
+    print(f'| config | params (M) | FLOPs (G) | latency bs1 (ms, median ± IQR) | train step (ms, median ± IQR) '
+          f'| memory (MiB, {memory_kind}) |')
+    print('|---|---|---|---|---|---|')
+    for name, r in results.items():
+        x = r['ratio']
+        print(f'| {os.path.basename(name).replace("|", "/")} | {r["params"] / 1e6:.2f} ({x["params"]:.3f}x) '
+              f'| {r["flops"] / 1e9:.4g} ({x["flops"]:.3f}x) '
+              f'| {r["latency"]["median"] * 1e3:.0f} ± {r["latency"]["iqr"] * 1e3:.0f} ({x["latency"]:.2f}x) '
+              f'| {r["step"]["median"] * 1e3:.0f} ± {r["step"]["iqr"] * 1e3:.0f} ({x["step"]:.2f}x) '
+              f'| {r["memory_mib"]:.0f} ({x["memory"]:.2f}x) |')
+    report = dict(setting=setting, reference=reference, results=results)
+    print('\n' + json.dumps(report, indent=1))
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(report, f, indent=1)
+
+
+if __name__ == '__main__':
+    main()
