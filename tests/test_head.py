@@ -118,3 +118,17 @@ def test_bad_features_fail_at_first_forward(top, bottom, error, match, seeded):
     head = build_head()
     with pytest.raises(error, match=match):
         head((features(1, top, seeded), features(1, bottom, seeded)))
+
+
+@pytest.mark.parametrize('ignored', [0, 37])
+def test_losses_and_accuracy_match_mmseg_per_output(ignored, seeded):
+    head = build_head(direction='none')
+    inputs = (features(2, TOP_SPECS, seeded), features(2, BOTTOM_SPECS, seeded))
+    samples = data_samples(2, 64, seeded)
+    samples[0].gt_sem_seg.data.view(-1)[:ignored] = 255
+    logits = head(inputs)
+    ours = head.loss_by_feat(logits, samples)
+    for b, name in enumerate(('top', 'bottom')):
+        reference = head.heads[name].loss_by_feat(logits[b], samples)
+        torch.testing.assert_close(ours[f'loss_ce_{name}'], reference['loss_ce'])
+        torch.testing.assert_close(ours[f'acc_seg_{name}'], reference['acc_seg'].reshape(()))

@@ -22,6 +22,7 @@ part of the method); SyncBN becomes BN.
   process (peak RSS only ever grows within one process).
 """
 import argparse
+import contextlib
 import json
 import logging
 import multiprocessing as mp
@@ -105,11 +106,11 @@ class Bench:
         if args.channels_last:
             self.test_data['inputs'] = self.test_data['inputs'].contiguous(memory_format=torch.channels_last)
         optimizer = torch.optim.SGD(self.model.parameters(), lr=1e-4, momentum=0.9)
-        if args.amp:
-            dtype = 'bfloat16' if args.device == 'cpu' else 'float16'
-            self.optim = AmpOptimWrapper(optimizer=optimizer, dtype=dtype)
-        else:
-            self.optim = OptimWrapper(optimizer=optimizer)
+        # mmengine's AmpOptimWrapper (fp16 + loss scaling) runs on GPUs only; on CPU, bf16 autocast.
+        on_gpu = args.device.startswith('cuda')
+        self.optim = AmpOptimWrapper(optimizer=optimizer) if args.amp and on_gpu else OptimWrapper(optimizer)
+        self.autocast = torch.autocast(args.device.split(':')[0], dtype=torch.float16 if on_gpu else torch.bfloat16,
+                                       enabled=args.amp)
         self.latency: List[float] = []
         self.step: List[float] = []
         self.memory = float('nan')
@@ -131,11 +132,9 @@ class Bench:
 
     def time_latency(self) -> None:
         self.model.eval()
-        autocast = torch.autocast(self.args.device.split(':')[0], enabled=self.args.amp,
-                                  dtype=torch.bfloat16 if self.args.device == 'cpu' else torch.float16)
         self._sync()
         start = time.perf_counter()
-        with torch.no_grad(), autocast:
+        with torch.no_grad(), self.autocast:
             self.model.predict(self.test_data['inputs'], self.test_data['data_samples'])
         self._sync()
         self.latency.append(time.perf_counter() - start)
@@ -146,19 +145,30 @@ class Bench:
             torch.cuda.reset_peak_memory_stats()
         self._sync()
         start = time.perf_counter()
-        self.model.train_step(self.train_data, self.optim)
+        with self.autocast if not isinstance(self.optim, AmpOptimWrapper) else contextlib.nullcontext():
+            self.model.train_step(self.train_data, self.optim)
         self._sync()
         self.step.append(time.perf_counter() - start)
         if self.args.device.startswith('cuda'):
             self.memory = torch.cuda.max_memory_allocated() / 2**20
 
 
+def peak_rss_mib() -> float:
+    """This process's peak resident set size. ``VmHWM`` rather than ``ru_maxrss``,
+    which a spawned child inherits from its parent across ``exec``."""
+    with open('/proc/self/status') as status:
+        for line in status:
+            if line.startswith('VmHWM:'):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _cpu_peak_rss_growth(config_name: str, args: argparse.Namespace, queue: mp.Queue) -> None:
     bench = Bench(config_name, load_config(config_name, args.cfg_options), args)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = peak_rss_mib()
     bench.time_step()  # activations, gradients and optimiser state
     bench.time_step()
-    queue.put((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
+    queue.put(peak_rss_mib() - before)
 
 
 def cpu_memory(config_name: str, args: argparse.Namespace) -> float:
@@ -188,7 +198,8 @@ def main() -> None:
     parser.add_argument('--rounds', type=int, default=5, help='timed rounds; 0 for parameters and FLOPs only')
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
-    parser.add_argument('--amp', action='store_true', help='bf16 autocast on CPU, fp16 with loss scaling on CUDA')
+    parser.add_argument('--amp', action='store_true',
+                        help='CUDA: fp16 with loss scaling (mmengine AmpOptimWrapper); CPU: bf16 autocast')
     parser.add_argument('--channels-last', action='store_true')
     parser.add_argument('--compile', action='store_true')
     parser.add_argument('--no-memory', action='store_true', help='skip the CPU memory processes')

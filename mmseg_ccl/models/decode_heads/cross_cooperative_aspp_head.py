@@ -228,11 +228,27 @@ class CrossCooperativeASPPHead(BaseDecodeHead):
 
     def loss_by_feat(self, seg_logits: Pair, batch_data_samples: SampleList) -> dict:
         """``loss_ce_top``, ``loss_ce_bottom`` (weighted; mmengine sums every
-        ``loss*`` key) and ``acc_seg_top``, ``acc_seg_bottom``."""
+        ``loss*`` key) and ``acc_seg_top``, ``acc_seg_bottom``.
+
+        As :meth:`BaseDecodeHead.loss_by_feat` per output, except that the
+        labels are stacked once for both, and the accuracy is counted without
+        a host-device sync (mmseg's ``accuracy`` indexes by a mask).
+        """
+        seg_label = self._stack_batch_gt(batch_data_samples)
+        valid = seg_label.squeeze(1) != self.ignore_index
+        num_valid = valid.sum().clamp(min=1)
+        loss_modules = self.loss_decode if isinstance(self.loss_decode, nn.ModuleList) else [self.loss_decode]
         losses = {}
         for name, logits, weight in zip(BRANCHES, seg_logits, self.loss_weights):
-            for key, value in super().loss_by_feat(logits, batch_data_samples).items():
-                losses[f'{key}_{name}'] = value * weight if key.startswith('loss') and weight != 1.0 else value
+            logits = resize(logits, size=seg_label.shape[2:], mode='bilinear', align_corners=self.align_corners)
+            seg_weight = self.sampler.sample(logits, seg_label) if self.sampler is not None else None
+            for loss_module in loss_modules:
+                key = f'{loss_module.loss_name}_{name}'
+                value = loss_module(logits, seg_label.squeeze(1), weight=seg_weight, ignore_index=self.ignore_index)
+                value = value * weight if weight != 1.0 else value
+                losses[key] = losses[key] + value if key in losses else value
+            correct = (logits.argmax(dim=1) == seg_label.squeeze(1)) & valid
+            losses[f'acc_seg_{name}'] = correct.sum() * 100.0 / num_valid
         return losses
 
     def predict_by_feat(self, seg_logits: Pair, batch_img_metas: List[dict]) -> Tensor:

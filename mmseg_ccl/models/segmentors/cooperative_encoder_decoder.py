@@ -1,6 +1,7 @@
 """Encoder-decoder with two networks and two outputs (CCL, FSCN, ensemble)."""
 from typing import Optional
 
+import torch
 from mmengine.structures import PixelData
 from torch import Tensor
 
@@ -36,6 +37,9 @@ class CooperativeEncoderDecoder(EncoderDecoder):
 
     If the backbone is a :class:`DualBackbone` with per-branch normalisation,
     its ``input_norm`` is taken from ``data_preprocessor`` unless given.
+
+    ``channels_last=True`` keeps the whole model and its inputs in the NHWC
+    memory layout, which tensor cores and oneDNN prefer.
     """
 
     def __init__(self,
@@ -47,6 +51,7 @@ class CooperativeEncoderDecoder(EncoderDecoder):
                  test_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
                  pretrained: Optional[str] = None,
+                 channels_last: bool = False,
                  init_cfg: OptMultiConfig = None) -> None:
         for key, value in (('neck', neck), ('auxiliary_head', auxiliary_head)):
             if value is not None:
@@ -68,6 +73,14 @@ class CooperativeEncoderDecoder(EncoderDecoder):
         # The head's predict stacks (top, bottom) logits along channels, so that
         # mmseg's whole / slide inference carry both through unchanged.
         self.out_channels = 2 * self.branch_out_channels
+        self.channels_last = channels_last
+        if channels_last:
+            self.to(memory_format=torch.channels_last)
+
+    def extract_feat(self, inputs: Tensor):
+        if self.channels_last:
+            inputs = inputs.contiguous(memory_format=torch.channels_last)
+        return super().extract_feat(inputs)
 
     @staticmethod
     def _with_input_norm(backbone: ConfigType, data_preprocessor: OptConfigType) -> ConfigType:
