@@ -15,7 +15,8 @@ part of the method); SyncBN becomes BN.
 * FLOPs: mmengine's ``get_model_complexity_info`` (multiply-adds, as mmseg's
   ``get_flops.py`` reports them) of one image of ``--shape``.
 * latency: ``predict`` of one image (batch 1), median and spread (IQR) over the rounds.
-* step: forward + backward + SGD step at ``--batch`` images.
+* step: forward + backward + SGD step at ``--batch`` images of ``--shape``, which
+  the config's data preprocessor pads to its training crop (``size``) as in training.
 * memory: CUDA peak allocated during a training step on GPU; on CPU the growth of
   the peak resident set size over two training steps after the model is built
   (activations, gradients, optimiser state), measured for each model in a fresh
@@ -237,7 +238,8 @@ def main() -> None:
                                step=result['step']['median'] / ref['step']['median'],
                                memory=result['memory_mib'] / ref['memory_mib'] if ref['memory_mib'] else float('nan'))
 
-    setting = (f'device={args.device} shape={args.shape[0]}x{args.shape[1]} train batch={args.batch} '
+    setting = (f'device={args.device} shape={args.shape[0]}x{args.shape[1]} (train steps padded to each '
+               f'config\'s crop) train batch={args.batch} '
                f'rounds={args.rounds} amp={args.amp} channels_last={args.channels_last} compile={args.compile} '
                f'torch={torch.__version__} threads={torch.get_num_threads()}')
     memory_kind = 'CUDA peak' if args.device.startswith('cuda') else 'peak RSS growth'
