@@ -192,3 +192,15 @@ def test_branch_norm_needs_preprocessor_statistics():
     cfg['data_preprocessor'].pop('mean')
     with pytest.raises(ValueError, match='need the data_preprocessor'):
         MODELS.build(cfg)
+
+
+def test_channel_mismatch_with_a_declaring_backbone_fails_at_build():
+    xception = dict(type='Xception65', out_indices=(1, 4))
+    cfg = segmentor_cfg(top=xception, head=head_cfg(in_channels=(1024, 64), c1_in_channels=(256, 8)))
+    with pytest.raises(ValueError, match=r'in_channels\[top\]=1024.*feature 1 has 2048 channels'):
+        MODELS.build(cfg)
+    cfg = segmentor_cfg(top=xception, head=head_cfg(in_channels=(2048, 64), c1_in_channels=(256, 8),
+                                                    in_index=(2, 1)))
+    with pytest.raises(IndexError, match=r'in_index\[top\]=2.*returns 2 features'):
+        MODELS.build(cfg)
+    MODELS.build(segmentor_cfg(top=xception, head=head_cfg(in_channels=(2048, 64), c1_in_channels=(256, 8))))
