@@ -112,7 +112,7 @@ def test_bad_config_fails_at_build(kwargs, error, match):
 @pytest.mark.parametrize('top, bottom, error, match', [
     (((8, 16), (32, 2)), BOTTOM_SPECS, ValueError, r'in_channels\[top\]=64.*feature 1 has 32 channels'),
     (TOP_SPECS, ((16, 16), (96, 4)), ValueError, r'c1_in_channels\[bottom\]=12.*feature 0 has 16 channels'),
-    (TOP_SPECS, ((12, 16), ), IndexError, r'in_index\[bottom\]=1.*returned 1 features'),
+    (TOP_SPECS, ((12, 16), ), IndexError, r'in_index\[bottom\]=1.*returns 1 features'),
 ])
 def test_bad_features_fail_at_first_forward(top, bottom, error, match, seeded):
     head = build_head()

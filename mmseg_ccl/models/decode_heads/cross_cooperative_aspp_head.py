@@ -182,23 +182,29 @@ class CrossCooperativeASPPHead(BaseDecodeHead):
             fused[receiver] = self.fusions[BRANCHES[receiver]][point][layer](feats[receiver], other)
         return fused[0], fused[1]
 
+    def check_feature_channels(self, branch: int, channels: Sequence[int]) -> None:
+        """Check that ``in_index`` / ``c1_in_index`` of ``branch`` pick features with the
+        expected channels, given the channels of each feature its backbone returns."""
+        name = BRANCHES[branch]
+        for index_key, channels_key in (('in_index', 'in_channels'), ('c1_in_index', 'c1_in_channels')):
+            index, expected = getattr(self, index_key)[branch], getattr(self, channels_key)[branch]
+            if not -len(channels) <= index < len(channels):
+                raise IndexError(f'CrossCooperativeASPPHead: {index_key}[{name}]={index}, but the {name} backbone '
+                                 f'returns {len(channels)} features')
+            if channels[index] != expected:
+                raise ValueError(f'CrossCooperativeASPPHead: {channels_key}[{name}]={expected}, but the {name} '
+                                 f'backbone\'s feature {index} has {channels[index]} channels')
+
     def _transform_inputs(self, inputs: Tuple[Sequence[Tensor], Sequence[Tensor]]) -> Tuple[Pair, Pair]:
         """Pick and check (high-level, low-level) features of each branch."""
         if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
             raise TypeError('CrossCooperativeASPPHead expects (top_features, bottom_features) from a '
                             f'DualBackbone, got {type(inputs).__name__} of length {len(inputs)}')
         high, low = [], []
-        for b, (name, feats) in enumerate(zip(BRANCHES, inputs)):
-            for key, index, channels, out in (('in_index', self.in_index[b], self.in_channels[b], high),
-                                              ('c1_in_index', self.c1_in_index[b], self.c1_in_channels[b], low)):
-                if not -len(feats) <= index < len(feats):
-                    raise IndexError(f'CrossCooperativeASPPHead: {key}[{name}]={index}, but the {name} backbone '
-                                     f'returned {len(feats)} features')
-                if feats[index].shape[1] != channels:
-                    channels_key = 'in_channels' if key == 'in_index' else 'c1_in_channels'
-                    raise ValueError(f'CrossCooperativeASPPHead: {channels_key}[{name}]={channels}, but the {name} '
-                                     f'backbone\'s feature {index} has {feats[index].shape[1]} channels')
-                out.append(feats[index])
+        for b, feats in enumerate(inputs):
+            self.check_feature_channels(b, [f.shape[1] for f in feats])
+            high.append(feats[self.in_index[b]])
+            low.append(feats[self.c1_in_index[b]])
         return (high[0], high[1]), (low[0], low[1])
 
     def forward(self, inputs: Tuple[Sequence[Tensor], Sequence[Tensor]]) -> Pair:

@@ -84,21 +84,12 @@ class CooperativeEncoderDecoder(EncoderDecoder):
         return super().extract_feat(inputs)
 
     def _check_channels_at_build(self) -> None:
-        """Compare the head's expected channels with those a backbone declares
-        (``out_channels``, e.g. :class:`Xception65`); others are checked at the first forward."""
-        head = self.decode_head
+        """The head's channel checks, now, for backbones that declare their
+        ``out_channels`` (e.g. :class:`Xception65`); others are checked at the first forward."""
         for b, name in enumerate(('top', 'bottom')):
             declared = getattr(getattr(self.backbone, name, None), 'out_channels', None)
-            if not isinstance(declared, tuple):
-                continue
-            for index_key, channels_key in (('in_index', 'in_channels'), ('c1_in_index', 'c1_in_channels')):
-                index, expected = getattr(head, index_key)[b], getattr(head, channels_key)[b]
-                if not -len(declared) <= index < len(declared):
-                    raise IndexError(f'CooperativeEncoderDecoder: decode_head.{index_key}[{name}]={index}, but the '
-                                     f'{name} backbone returns {len(declared)} features')
-                if declared[index] != expected:
-                    raise ValueError(f'CooperativeEncoderDecoder: decode_head.{channels_key}[{name}]={expected}, '
-                                     f'but the {name} backbone\'s feature {index} has {declared[index]} channels')
+            if isinstance(declared, tuple) and hasattr(self.decode_head, 'check_feature_channels'):
+                self.decode_head.check_feature_channels(b, declared)
 
     @staticmethod
     def _with_input_norm(backbone: ConfigType, data_preprocessor: OptConfigType) -> ConfigType:
