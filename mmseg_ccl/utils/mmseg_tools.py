@@ -51,3 +51,9 @@ def run_mmseg_tool(relative_path: str) -> None:
                  'install mmsegmentation from PyPI (its wheel ships the tools)')
     sys.argv += cpu_data_parallel_args(sys.argv[1:])
     runpy.run_path(path, run_name='__main__')
+    # mmengine never tears its process group down; leaving gloo's threads to
+    # interpreter shutdown can abort a finished run ("terminate called without
+    # an active exception"). Every rank gets here only after a clean finish.
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
