@@ -1,10 +1,19 @@
-"""Small builders for inputs and data samples."""
+"""Small builders for inputs and data samples, and helpers to run the tools."""
+import glob
+import json
+import os
+import subprocess
+import sys
+
 import torch
 from mmengine.structures import PixelData
 
 from mmseg.structures import SegDataSample
 
 from conftest import NUM_CLASSES
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PY = sys.executable
 
 
 def data_samples(batch, size, generator=None, num_classes=NUM_CLASSES):
@@ -21,3 +30,25 @@ def data_samples(batch, size, generator=None, num_classes=NUM_CLASSES):
 def features(batch, specs, generator=None):
     """Random backbone features, one (channels, size) per entry of ``specs``."""
     return tuple(torch.randn(batch, c, s, s, generator=generator) for c, s in specs)
+
+
+def run(*args, cwd=ROOT):
+    """Run ``python ARGS`` in the repository; fail the test with its output if it fails."""
+    result = subprocess.run([PY, *args], cwd=cwd, capture_output=True, text=True)
+    assert result.returncode == 0, f'{args}\nSTDOUT:\n{result.stdout[-3000:]}\nSTDERR:\n{result.stderr[-3000:]}'
+    return result
+
+
+def data_options(data_root, iters, checkpoint_interval=2):
+    """``--cfg-options`` pointing a demo config at ``data_root`` for a run of ``iters`` iterations."""
+    return ['--cfg-options', f'train_dataloader.dataset.data_root={data_root}',
+            f'val_dataloader.dataset.data_root={data_root}', f'test_dataloader.dataset.data_root={data_root}',
+            f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
+            f'default_hooks.checkpoint.interval={checkpoint_interval}', 'default_hooks.logger.interval=1',
+            'train_dataloader.batch_size=4']
+
+
+def newest_metrics(work_dir):
+    path = max(glob.glob(os.path.join(work_dir, '*', '*.json')), key=os.path.getmtime)
+    with open(path) as f:
+        return json.load(f)

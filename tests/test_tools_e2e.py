@@ -1,10 +1,8 @@
 """tools/train.py, tools/test.py, --resume, mmseg's own train.py and merge_singles.py,
 run as subprocesses on a few demo images."""
 import glob
-import json
 import os
 import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -14,35 +12,7 @@ from PIL import Image
 
 from mmseg.apis import init_model
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PY = sys.executable
-
-
-def run(*args, cwd=ROOT):
-    result = subprocess.run([PY, *args], cwd=cwd, capture_output=True, text=True)
-    assert result.returncode == 0, f'{args}\nSTDOUT:\n{result.stdout[-3000:]}\nSTDERR:\n{result.stderr[-3000:]}'
-    return result
-
-
-def data_options(data_root, iters):
-    return ['--cfg-options', f'train_dataloader.dataset.data_root={data_root}',
-            f'val_dataloader.dataset.data_root={data_root}', f'test_dataloader.dataset.data_root={data_root}',
-            f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
-            'default_hooks.checkpoint.interval=2', 'default_hooks.logger.interval=1',
-            'train_dataloader.batch_size=4']
-
-
-def newest_metrics(work_dir):
-    path = max(glob.glob(os.path.join(work_dir, '*', '*.json')), key=os.path.getmtime)
-    with open(path) as f:
-        return json.load(f)
-
-
-@pytest.fixture(scope='module')
-def demo_data(tmp_path_factory):
-    root = tmp_path_factory.mktemp('demo') / 'data'
-    run('tools/make_demo_data.py', '--out', str(root), '--train', '8', '--val', '4')
-    return root
+from helpers import PY, ROOT, data_options, newest_metrics, run
 
 
 @pytest.fixture(scope='module')
@@ -135,16 +105,3 @@ def test_merge_singles_names_a_foreign_checkpoint(tmp_path):
     assert result.returncode != 0
     assert 'bad.pth' in result.stderr and "'neck.conv.weight'" in result.stderr
     assert not (tmp_path / 'out.pth').exists()
-
-
-def test_dist_train_runs_data_parallel_on_cpu(demo_data, tmp_path):
-    """tools/dist_train.sh: torchrun + mmengine's pytorch launcher, 2 processes (gloo on CPU)."""
-    env = dict(os.environ, PYTHON=PY, PORT='29517')
-    result = subprocess.run(['bash', 'tools/dist_train.sh', 'configs/ccl/demo_ccl.py', '2', '--work-dir', str(tmp_path),
-                             *data_options(demo_data, 2)], cwd=ROOT, env=env, capture_output=True, text=True)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-3000:]
-    assert 'Distributed training: True' in output and 'GPU number: 2' in output
-    checkpoint = torch.load(tmp_path / 'iter_2.pth', map_location='cpu')
-    model = init_model(Config.fromfile(os.path.join(ROOT, 'configs/ccl/demo_ccl.py')), device='cpu')
-    model.load_state_dict(checkpoint['state_dict'])  # strict: the DDP wrapper left no prefix

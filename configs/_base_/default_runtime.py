@@ -1,3 +1,5 @@
 # mmseg's runtime, with mmseg-ccl's modules registered.
 _base_ = 'mmseg::_base_/default_runtime.py'
 custom_imports = dict(imports=['mmseg_ccl'], allow_failed_imports=False)
+# A NaN / Inf loss stops the run, naming the iteration and the loss, before it is checkpointed.
+custom_hooks = [dict(type='StopOnInvalidLossHook')]

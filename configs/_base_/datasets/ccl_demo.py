@@ -5,16 +5,17 @@ data_root = 'data/ccl_demo'
 metainfo = dict(
     classes=('background', 'stripes', 'checker', 'disk', 'square'),
     palette=[[0, 0, 0], [230, 25, 75], [60, 180, 75], [0, 130, 200], [255, 225, 25]])
+num_classes = len(metainfo['classes'])
 crop_size = (64, 64)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadCheckedAnnotations', num_classes=num_classes),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackSegInputs')
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadCheckedAnnotations', num_classes=num_classes),
     dict(type='PackSegInputs')
 ]
 tta_pipeline = [
@@ -23,7 +24,7 @@ tta_pipeline = [
         type='TestTimeAug',
         transforms=[[dict(type='RandomFlip', prob=0., direction='horizontal'),
                      dict(type='RandomFlip', prob=1., direction='horizontal')],
-                    [dict(type='LoadAnnotations')], [dict(type='PackSegInputs')]])
+                    [dict(type='LoadCheckedAnnotations', num_classes=num_classes)], [dict(type='PackSegInputs')]])
 ]
 train_dataloader = dict(
     batch_size=8,

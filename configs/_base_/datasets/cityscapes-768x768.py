@@ -2,3 +2,24 @@
 # crops (the paper's), full images at validation.
 _base_ = 'mmseg::_base_/datasets/cityscapes_768x768.py'
 train_dataloader = dict(batch_size=6)
+# mmseg's pipelines with label maps checked as they load (LoadCheckedAnnotations):
+# a bad one stops the run with its file named.
+crop_size = (768, 768)
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadCheckedAnnotations', num_classes=19),
+    dict(type='RandomResize', scale=(2049, 1025), ratio_range=(0.5, 2.0), keep_ratio=True),
+    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PhotoMetricDistortion'),
+    dict(type='PackSegInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(2049, 1025), keep_ratio=True),
+    dict(type='LoadCheckedAnnotations', num_classes=19),
+    dict(type='PackSegInputs')
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader

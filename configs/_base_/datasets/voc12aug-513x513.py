@@ -1,10 +1,12 @@
 # PASCAL VOC 2012 + SBD augmented set (10,582 train / 1,449 val), the paper's
 # setting: random 513x513 crops for training, a centre crop at validation.
+# Label maps are checked as they load (LoadCheckedAnnotations): a bad one stops
+# the run with its file named.
 _base_ = 'mmseg::_base_/datasets/pascal_voc12_aug.py'
 crop_size = (513, 513)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadCheckedAnnotations', num_classes=21),
     dict(type='RandomResize', scale=(2048, 512), ratio_range=(0.5, 2.0), keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
@@ -15,7 +17,7 @@ train_pipeline = [
 # The shorter side to 513, then the central 513x513 (the paper's centre crop).
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadCheckedAnnotations', num_classes=21),
     dict(type='ResizeShortestEdge', scale=513),
     dict(type='CenterCrop', crop_size=crop_size),
     dict(type='PackSegInputs')

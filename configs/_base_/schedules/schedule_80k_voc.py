@@ -4,3 +4,5 @@
 _base_ = 'mmseg::_base_/schedules/schedule_80k.py'
 optimizer = dict(type='SGD', lr=0.007, momentum=0.9, weight_decay=0.0005)
 optim_wrapper = dict(type='OptimWrapper', optimizer=optimizer, clip_grad=None)
+# Atomic checkpoints that resume exactly (mmseg-ccl's ResumableCheckpointHook).
+default_hooks = dict(checkpoint=dict(type='ResumableCheckpointHook'))

@@ -1,0 +1,3 @@
+from .loading import LoadCheckedAnnotations
+
+__all__ = ['LoadCheckedAnnotations']
