@@ -100,3 +100,25 @@ def test_getattr_is_limited_to_history_buffer_methods(tmp_path):
     torch.save({'x': _ReachesFurther()}, path)
     with pytest.raises(pickle.UnpicklingError, match="getattr.*'__class__'"):
         torch.load(path, map_location='cpu')
+
+
+def test_tools_test_refuses_a_checkpoint_that_runs_code(demo_data, tmp_path):
+    """End to end: tools/test.py stops with torch's message; the payload never runs."""
+    import subprocess
+    from helpers import PY, ROOT, data_options
+    marker = tmp_path / 'pwned'
+    path = tmp_path / 'evil.pth'
+    torch.save({'state_dict': {}, 'meta': _Touches(str(marker))}, path)
+    result = subprocess.run([PY, 'tools/test.py', 'configs/ccl/demo_ccl.py', str(path), '--work-dir', str(tmp_path),
+                             *data_options(demo_data, 2)], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert 'Weights only load failed' in result.stderr and 'posix.system' in result.stderr
+    assert not marker.exists()
+
+
+class _Touches:
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (os.system, (f'touch {self.path}', ))
