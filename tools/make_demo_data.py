@@ -13,8 +13,8 @@ two cues the method is about are both needed:
   sizes, told apart only by their overall shape.
 
 Written in mmseg's layout (``img_dir/{train,val}/*.png``,
-``ann_dir/{train,val}/*.png`` with class indices), loaded by mmseg's
-``BaseSegDataset``; see ``configs/_base_/datasets/ccl_demo.py``.
+``ann_dir/{train,val}/*.png`` with class indices), loaded by
+``CCLDemoDataset`` (``mmseg_ccl/datasets/ccl_demo.py``, classes and palette); see ``configs/_base_/datasets/ccl_demo.py``.
 """
 import argparse
 import os
@@ -23,8 +23,9 @@ from typing import Tuple
 import numpy as np
 from PIL import Image
 
-CLASSES = ('background', 'stripes', 'checker', 'disk', 'square')
-PALETTE = [[0, 0, 0], [230, 25, 75], [60, 180, 75], [0, 130, 200], [255, 225, 25]]
+from mmseg_ccl.datasets import CCLDemoDataset
+
+CLASSES = CCLDemoDataset.METAINFO['classes']
 
 
 def _blob(rng: np.random.Generator, size: int) -> np.ndarray:

@@ -3,3 +3,5 @@ _base_ = 'mmseg::_base_/default_runtime.py'
 custom_imports = dict(imports=['mmseg_ccl'], allow_failed_imports=False)
 # A NaN / Inf loss stops the run, naming the iteration and the loss, before it is checkpointed.
 custom_hooks = [dict(type='StopOnInvalidLossHook')]
+# Draws ground truth | top | bottom | mean for two-network models (tools/test.py --show-dir).
+visualizer = dict(type='CooperativeSegLocalVisualizer')

@@ -1,1 +1,4 @@
+from .ccl_demo import CCLDemoDataset
 from .transforms import *  # noqa: F401,F403
+
+__all__ = ['CCLDemoDataset']

@@ -21,6 +21,9 @@ class LoadCheckedAnnotations(LoadAnnotations):
       ``reduce_zero_label`` and ``label_map``, i.e. the labels the loss and
       the metric would see).
 
+    Results without ``seg_map_path`` (images given to ``inference_model`` or
+    ``MMSegInferencer``) pass through unchanged.
+
     A bad sample stops the run rather than being skipped: skipping would
     silently change the dataset, and an out-of-range label would otherwise be
     an index error in the loss (a device-side assert on CUDA) or be dropped
@@ -38,6 +41,8 @@ class LoadCheckedAnnotations(LoadAnnotations):
         self.ignore_index = ignore_index
 
     def _load_seg_map(self, results: dict) -> None:
+        if results.get('seg_map_path') is None:
+            return  # inference (mmseg.apis): an image without labels
         path, image = results['seg_map_path'], results.get('img_path', '?')
         if not fileio.exists(path, backend_args=self.backend_args):
             raise FileNotFoundError(f'label map {path} (for image {image}) does not exist')

@@ -1,0 +1,21 @@
+"""The built-in synthetic demo dataset (made by ``tools/make_demo_data.py``)."""
+from mmseg.datasets import BaseSegDataset
+from mmseg.registry import DATASETS
+
+
+@DATASETS.register_module()
+class CCLDemoDataset(BaseSegDataset):
+    """Synthetic images of four classes on a background: ``stripes`` and
+    ``checker`` differ only by fine texture, ``disk`` and ``square`` only by
+    shape. For trying the method on a CPU; see ``tools/make_demo_data.py``.
+
+    Layout: ``img_dir/{train,val}/*.png`` and ``ann_dir/{train,val}/*.png``
+    (class indices).
+    """
+
+    METAINFO = dict(
+        classes=('background', 'stripes', 'checker', 'disk', 'square'),
+        palette=[[0, 0, 0], [230, 25, 75], [60, 180, 75], [0, 130, 200], [255, 225, 25]])
+
+    def __init__(self, img_suffix: str = '.png', seg_map_suffix: str = '.png', **kwargs) -> None:
+        super().__init__(img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, **kwargs)

@@ -1,0 +1,3 @@
+from .cooperative_local_visualizer import CooperativeSegLocalVisualizer
+
+__all__ = ['CooperativeSegLocalVisualizer']
