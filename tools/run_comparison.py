@@ -6,7 +6,8 @@ Trains and scores, with the same data, schedule and seeds, the rows of the
 paper (Tables 1-3) on the synthetic demo data: single DeepLabV3+ with each of
 the two demo backbones, FSCN (one-way, top -> bottom), the jointly trained
 ensemble (no exchange, mean output), the post-hoc ensemble of the two singles
-(tools/merge_singles.py), CCL without Connection 1/2, with each, and full.
+(tools/merge_singles.py), CCL without Connection 1/2, with each, and full;
+``--rows`` adds variants of full CCL (add / reduced fusion, detached features).
 Every run is ``tools/train.py`` (and ``tools/test.py`` for the post-hoc
 ensemble) on the shipped demo configs, as a user would type them. Writes
 ``comparison.md`` and ``comparison.json`` (mean +- std of the top, bottom and
@@ -44,7 +45,15 @@ ROWS = {
     'ccl_conn2': ('CCL with Connection 2', CCL, ['model.decode_head.cooperation_points=[aspp,aspp_out,decoder]'],
                   ('top', 'bottom', 'mean')),
     'ccl': ('CCL, full (concat fusion)', CCL, [], ('top', 'bottom', 'mean')),
+    # Variants of full CCL (not rows of the paper; pick them with --rows).
+    'ccl_add': ('CCL, full, add fusion', CCL, ['model.decode_head.fusion=add'], ('top', 'bottom', 'mean')),
+    'ccl_reduced': ('CCL, full, reduced fusion', CCL, ['model.decode_head.fusion=reduced'],
+                    ('top', 'bottom', 'mean')),
+    'ccl_detach': ('CCL, full, received features detached', CCL, ['model.decode_head.detach=True'],
+                   ('top', 'bottom', 'mean')),
 }
+PAPER_ROWS = ('single_top', 'single_bottom', 'posthoc', 'ensemble', 'fscn', 'ccl_noconn', 'ccl_conn1', 'ccl_conn2',
+              'ccl')
 OUTPUTS = ('top', 'bottom', 'mean')
 
 
@@ -93,10 +102,16 @@ def main() -> None:
     parser.add_argument('--iters', type=int, default=600, help='training iterations per run')
     parser.add_argument('--work-dir', default='work_dirs/comparison')
     parser.add_argument('--data', help='demo data directory (made if missing)')
-    parser.add_argument('--rows', nargs='+', choices=list(ROWS), default=list(ROWS))
+    parser.add_argument('--rows', nargs='+', choices=list(ROWS), default=list(PAPER_ROWS),
+                        help='rows to run (default: the paper\'s); variants: ccl_add ccl_reduced ccl_detach')
     parser.add_argument('--quick', action='store_true', help='2 iterations, one seed, 8 images: a smoke test')
+    parser.add_argument('--report', action='store_true', help='only rewrite comparison.md from comparison.json')
     args = parser.parse_args()
     work_dir = osp.abspath(args.work_dir)
+    if args.report:
+        with open(osp.join(work_dir, 'comparison.json')) as f:
+            report(json.load(f), work_dir)
+        return
     os.makedirs(work_dir, exist_ok=True)
     batch = None
     if args.quick:
@@ -133,17 +148,30 @@ def main() -> None:
             print(f'seed {seed} {row}: ' + ', '.join(f'{o} {v[-1]:.2f}' for o, v in results[row]['scores'].items()
                                                      if v), flush=True)
 
-    header = ('| row | mIoU top | mIoU bottom | mIoU mean | training time (s) |\n'
+    report(dict(seeds=args.seeds, iters=args.iters, rows=results), work_dir)
+
+
+def report(result: dict, work_dir: str) -> str:
+    """Write ``comparison.json`` and ``comparison.md`` (training time as the median over seeds, with its
+    range: on a shared machine the load, not the model, moves the mean)."""
+    header = ('| row | mIoU top | mIoU bottom | mIoU mean | training time (s), median (min-max) |\n'
               '|---|---|---|---|---|\n')
-    lines = [f'| {r["label"]} | ' + ' | '.join(summarise(r['scores'][o]) for o in OUTPUTS) +
-             f' | {summarise(r["seconds"]) if r["seconds"] else "— (no training)"} |' for r in results.values()]
-    table = header + '\n'.join(lines) + '\n'
-    note = (f'\n{len(args.seeds)} seed(s) {args.seeds}, {args.iters} iterations each; mean ± std over seeds.\n')
+    lines = []
+    for row in result['rows'].values():
+        seconds = row['seconds']
+        time_text = (f'{statistics.median(seconds):.0f} ({min(seconds):.0f}-{max(seconds):.0f})' if seconds else
+                     '— (no training)')
+        lines.append(f'| {row["label"]} | ' + ' | '.join(summarise(row['scores'][o]) for o in OUTPUTS) +
+                     f' | {time_text} |')
+    seeds = result['seeds']
+    table = header + '\n'.join(lines) + '\n' + (
+        f'\n{len(seeds)} seed(s) {seeds}, {result["iters"]} iterations each; mIoU mean ± std over seeds.\n')
     with open(osp.join(work_dir, 'comparison.md'), 'w') as f:
-        f.write(table + note)
+        f.write(table)
     with open(osp.join(work_dir, 'comparison.json'), 'w') as f:
-        json.dump(dict(seeds=args.seeds, iters=args.iters, rows=results), f, indent=2)
-    print(table + note)
+        json.dump(result, f, indent=2)
+    print(table)
+    return table
 
 
 if __name__ == '__main__':
