@@ -96,10 +96,16 @@ def markdown(classes: Sequence[str], iou: Dict[str, np.ndarray], shares: Dict[st
     return '\n'.join(lines) + '\n'
 
 
-def bar_chart(classes: Sequence[str], iou: Dict[str, np.ndarray], path: str) -> None:
+def _pyplot():
+    """matplotlib's pyplot on the file-only Agg backend (no display needed)."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+    return plt
+
+
+def bar_chart(classes: Sequence[str], iou: Dict[str, np.ndarray], path: str) -> None:
+    plt = _pyplot()
     fig, ax = plt.subplots(figsize=(max(6, 1.1 * len(classes)), 3.5), dpi=100)
     width = 0.2
     x = np.arange(len(classes))
@@ -124,10 +130,8 @@ def colourise(labels: np.ndarray, palette: np.ndarray, ignore_index: int = 255) 
 def panel(image: np.ndarray, label: np.ndarray, preds: Dict[str, np.ndarray], output: str, classes: Sequence[str],
           palette: np.ndarray, path: str, ignore_index: int = 255) -> None:
     """image | ground truth | top | bottom | output | only-top / only-bottom overlay, with legends."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
+    plt = _pyplot()
     valid = label != ignore_index
     only_top = valid & (preds['top'] == label) & (preds['bottom'] != label)
     only_bottom = valid & (preds['bottom'] == label) & (preds['top'] != label)

@@ -27,34 +27,30 @@ import time
 from typing import Dict, List, Optional
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+OUTPUTS = ('top', 'bottom', 'mean')
 CCL = 'configs/ccl/demo_ccl.py'
 POINTS_NO_CONNECTION = '[aspp,decoder]'  # Connection 1 = 'backbone', Connection 2 = 'aspp_out'
 # name -> (label, config, --cfg-options overrides, outputs it has)
 ROWS = {
     'single_top': ('single DeepLabV3+, top backbone', 'configs/ccl/demo_single_top.py', [], ('top', )),
     'single_bottom': ('single DeepLabV3+, bottom backbone', 'configs/ccl/demo_single_bottom.py', [], ('bottom', )),
-    'posthoc': ('post-hoc ensemble of the two singles', None, [], ('top', 'bottom', 'mean')),
-    'ensemble': ('ensemble, trained jointly (no exchange)', 'configs/ccl/demo_ensemble.py', [],
-                 ('top', 'bottom', 'mean')),
-    'fscn': ('FSCN, one-way top -> bottom', CCL, ['model.decode_head.direction=top_to_bottom'],
-             ('top', 'bottom', 'mean')),
+    'posthoc': ('post-hoc ensemble of the two singles', None, [], OUTPUTS),
+    'ensemble': ('ensemble, trained jointly (no exchange)', 'configs/ccl/demo_ensemble.py', [], OUTPUTS),
+    'fscn': ('FSCN, one-way top -> bottom', CCL, ['model.decode_head.direction=top_to_bottom'], OUTPUTS),
     'ccl_noconn': ('CCL without Connection 1 and 2', CCL,
-                   [f'model.decode_head.cooperation_points={POINTS_NO_CONNECTION}'], ('top', 'bottom', 'mean')),
+                   [f'model.decode_head.cooperation_points={POINTS_NO_CONNECTION}'], OUTPUTS),
     'ccl_conn1': ('CCL with Connection 1', CCL, ['model.decode_head.cooperation_points=[backbone,aspp,decoder]'],
-                  ('top', 'bottom', 'mean')),
+                  OUTPUTS),
     'ccl_conn2': ('CCL with Connection 2', CCL, ['model.decode_head.cooperation_points=[aspp,aspp_out,decoder]'],
-                  ('top', 'bottom', 'mean')),
-    'ccl': ('CCL, full (concat fusion)', CCL, [], ('top', 'bottom', 'mean')),
+                  OUTPUTS),
+    'ccl': ('CCL, full (concat fusion)', CCL, [], OUTPUTS),
     # Variants of full CCL (not rows of the paper; pick them with --rows).
-    'ccl_add': ('CCL, full, add fusion', CCL, ['model.decode_head.fusion=add'], ('top', 'bottom', 'mean')),
-    'ccl_reduced': ('CCL, full, reduced fusion', CCL, ['model.decode_head.fusion=reduced'],
-                    ('top', 'bottom', 'mean')),
-    'ccl_detach': ('CCL, full, received features detached', CCL, ['model.decode_head.detach=True'],
-                   ('top', 'bottom', 'mean')),
+    'ccl_add': ('CCL, full, add fusion', CCL, ['model.decode_head.fusion=add'], OUTPUTS),
+    'ccl_reduced': ('CCL, full, reduced fusion', CCL, ['model.decode_head.fusion=reduced'], OUTPUTS),
+    'ccl_detach': ('CCL, full, received features detached', CCL, ['model.decode_head.detach=True'], OUTPUTS),
 }
 PAPER_ROWS = ('single_top', 'single_bottom', 'posthoc', 'ensemble', 'fscn', 'ccl_noconn', 'ccl_conn1', 'ccl_conn2',
               'ccl')
-OUTPUTS = ('top', 'bottom', 'mean')
 
 
 def run(args: List[str], log: str) -> float:

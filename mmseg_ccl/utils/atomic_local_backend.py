@@ -9,13 +9,17 @@ import mmengine
 from mmengine.fileio import LocalBackend, register_backend
 
 
+def temporary_path(filepath: str, pid: Union[int, str]) -> str:
+    """The hidden file :func:`atomic_write` writes ``filepath`` through (``pid='*'``: a glob of them)."""
+    return osp.join(osp.dirname(filepath), f'.{osp.basename(filepath)}.tmp-{pid}')
+
+
 def atomic_write(data: bytes, filepath: Union[str, Path]) -> None:
     """Write ``data`` to a hidden temporary file beside ``filepath``, flush it
     to disk, then rename it over ``filepath`` (``os.replace`` is atomic)."""
-    filepath = str(filepath)
-    directory = osp.dirname(osp.abspath(filepath))
-    mmengine.mkdir_or_exist(directory)
-    tmp = osp.join(directory, f'.{osp.basename(filepath)}.tmp-{os.getpid()}')
+    filepath = osp.abspath(str(filepath))
+    mmengine.mkdir_or_exist(osp.dirname(filepath))
+    tmp = temporary_path(filepath, os.getpid())
     try:
         with open(tmp, 'wb') as f:
             f.write(data)

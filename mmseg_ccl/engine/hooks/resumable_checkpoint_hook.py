@@ -12,7 +12,7 @@ from mmengine.hooks import CheckpointHook
 from mmengine.runner.checkpoint import find_latest_checkpoint
 
 from mmseg.registry import HOOKS
-from ...utils.atomic_local_backend import atomic_write
+from ...utils.atomic_local_backend import atomic_write, temporary_path
 
 
 def is_complete_checkpoint(path: str) -> bool:
@@ -62,7 +62,8 @@ class ResumableCheckpointHook(CheckpointHook):
         super().before_run(runner)
         if is_main_process():
             # Temporary files of saves a kill interrupted (see ``atomic_write``).
-            for stale in glob.glob(osp.join(runner.work_dir, f'.{self.filename_tmpl.format("*")}.tmp-*')):
+            checkpoints = osp.join(runner.work_dir, self.filename_tmpl.format('*'))
+            for stale in glob.glob(temporary_path(checkpoints, '*')):
                 os.remove(stale)
             # mmengine auto-resumes from work_dir/last_checkpoint when --resume has no path.
             if runner._resume and runner._load_from is None:

@@ -241,7 +241,8 @@ class CrossCooperativeASPPHead(BaseDecodeHead):
         a host-device sync (mmseg's ``accuracy`` indexes by a mask).
         """
         seg_label = self._stack_batch_gt(batch_data_samples)
-        valid = seg_label.squeeze(1) != self.ignore_index
+        labels = seg_label.squeeze(1)
+        valid = labels != self.ignore_index
         num_valid = valid.sum().clamp(min=1)
         loss_modules = self.loss_decode if isinstance(self.loss_decode, nn.ModuleList) else [self.loss_decode]
         losses = {}
@@ -250,10 +251,10 @@ class CrossCooperativeASPPHead(BaseDecodeHead):
             seg_weight = self.sampler.sample(logits, seg_label) if self.sampler is not None else None
             for loss_module in loss_modules:
                 key = f'{loss_module.loss_name}_{name}'
-                value = loss_module(logits, seg_label.squeeze(1), weight=seg_weight, ignore_index=self.ignore_index)
+                value = loss_module(logits, labels, weight=seg_weight, ignore_index=self.ignore_index)
                 value = value * weight if weight != 1.0 else value
                 losses[key] = losses[key] + value if key in losses else value
-            correct = (logits.argmax(dim=1) == seg_label.squeeze(1)) & valid
+            correct = (logits.argmax(dim=1) == labels) & valid
             losses[f'acc_seg_{name}'] = correct.sum() * 100.0 / num_valid
         return losses
 
