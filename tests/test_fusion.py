@@ -1,5 +1,7 @@
 import pytest
 import torch
+import torch.nn.functional as F
+from mmengine.analysis import get_model_complexity_info
 
 from mmseg.registry import MODELS
 
@@ -29,13 +31,72 @@ def test_reduced_fusion_sends_few_channels_and_resizes_the_message():
     module = MODELS.build(dict(type='ReducedFusion', own_channels=64, other_channels=96, message_channels=4,
                                norm_cfg=NORM)).eval()
     seen = {}
-    module.expand.register_forward_pre_hook(lambda m, args: seen.update(message=args[0]))
+    module.register_forward_hook(lambda m, args, out: seen.update(message=m.message(args[1])))
     module(torch.randn(1, 64, 16, 16), torch.randn(1, 96, 4, 4))
-    assert seen['message'].shape == (1, 4, 16, 16)
+    assert seen['message'].shape == (1, 4, 4, 4)  # sent at the sender's size, resized at 4 channels
     params = sum(p.numel() for p in module.parameters())
     concat = sum(p.numel() for p in MODELS.build(dict(type='ConcatFusion', own_channels=64, other_channels=96,
                                                       norm_cfg=NORM)).parameters())
     assert params * 10 < concat
+
+
+@pytest.mark.parametrize('norm_cfg', [NORM, None])
+@pytest.mark.parametrize('channels_last', [False, True])
+@pytest.mark.parametrize('other_size', [8, 4])
+def test_reduced_fusion_equals_its_definition_with_convolutions(norm_cfg, channels_last, other_size):
+    """own + conv1x1(resize(act(norm(conv1x1(other))))), values and gradients, in either memory layout."""
+    module = MODELS.build(dict(type='ReducedFusion', own_channels=6, other_channels=10, message_channels=3,
+                               norm_cfg=norm_cfg))
+    generator = torch.Generator().manual_seed(0)
+    own = torch.randn(2, 6, 8, 8, generator=generator)
+    other = torch.randn(2, 10, other_size, other_size, generator=generator)
+    if channels_last:
+        own, other = (t.contiguous(memory_format=torch.channels_last) for t in (own, other))
+    own.requires_grad_(), other.requires_grad_()
+    out = module(own, other)
+    assert out.is_contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+
+    reduce_weight = module.reduce_weight.detach().clone().requires_grad_()
+    message = F.conv2d(other, reduce_weight[:, :, None, None], module.reduce_bias)
+    if norm_cfg is not None:
+        message = F.batch_norm(message, None, None, module.reduce_norm.weight, module.reduce_norm.bias, training=True)
+    message = F.interpolate(F.relu(message), size=(8, 8), mode='bilinear', align_corners=False)
+    expected = own + F.conv2d(message, module.expand_weight[:, :, None, None])
+    torch.testing.assert_close(out, expected, atol=1e-5, rtol=1e-5)
+
+    grad = torch.randn(out.shape, generator=generator)
+    got = torch.autograd.grad(out, (own, other, module.reduce_weight), grad)
+    want = torch.autograd.grad(expected, (own, other, reduce_weight), grad)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w, atol=1e-4, rtol=1e-4)
+
+
+def test_reduced_fusion_zero_init_starts_as_no_exchange():
+    module = MODELS.build(dict(type='ReducedFusion', own_channels=6, other_channels=10, zero_init=True,
+                               norm_cfg=NORM))
+    own = torch.randn(2, 6, 8, 8)
+    torch.testing.assert_close(module(own, torch.randn(2, 10, 4, 4)), own)
+    default = MODELS.build(dict(type='ReducedFusion', own_channels=6, other_channels=10, norm_cfg=NORM))
+    assert default.expand_weight.abs().sum() > 0
+
+
+def test_flop_counter_counts_the_fused_expanding_product():
+    """mmengine's counter skips baddbmm unless taught; the expand must not be free."""
+    module = MODELS.build(dict(type='ReducedFusion', own_channels=64, other_channels=96, message_channels=4,
+                               norm_cfg=None, act_cfg=None))
+
+    class Pair(torch.nn.Module):
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.fusion = module
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.fusion(x[:, :64], x)
+
+    flops = get_model_complexity_info(Pair(), inputs=torch.randn(1, 96, 8, 8), show_table=False,
+                                      show_arch=False)['flops']
+    assert flops == 8 * 8 * 4 * (96 + 64)
 
 
 def test_no_resize_when_sizes_match(monkeypatch):
