@@ -1,6 +1,7 @@
 """Mixed precision, channels_last, torch.compile, the cheap fusion's cost and the benchmark tool."""
 import json
 import os
+import statistics
 import subprocess
 import sys
 
@@ -133,3 +134,8 @@ def test_benchmark_tool_prints_ratios_and_json(tmp_path):
     for r in results.values():
         assert r['latency']['n'] == 2 and r['step']['n'] == 2 and r['latency']['median'] > 0
         assert r['memory_mib'] > 0
+        # Time ratios are paired by round: the median of per-round ratios, not a ratio of medians.
+        for kind in ('latency', 'step'):
+            per_round = [a / b for a, b in zip(r['samples'][kind], reference['samples'][kind])]
+            assert len(per_round) == 2
+            assert r['ratio'][kind] == pytest.approx(statistics.median(per_round))

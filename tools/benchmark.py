@@ -7,9 +7,12 @@
 A config is a file path or one of mmseg's shipped configs as ``mmseg::<dir>/<file>.py``,
 optionally followed by overrides for it alone, each after a ``#``:
 ``configs/ccl/voc_xcep_r101.py#model.decode_head.fusion=reduced``.
-Timings are taken in one run and interleaved (A, B, C, A, B, C, ...), so that the
-machine's noise hits every model alike; each figure is also given as a ratio to the
-``--reference`` model. Auxiliary heads are removed (they do not predict and are not
+Timings are taken in one run and interleaved (A, B, C, C, B, A, A, B, C, ...: every
+round times each model once, every other round in reverse order), so that the machine's
+noise hits every model alike; each figure is also given as a ratio to the ``--reference``
+model. Time ratios are paired: the median over rounds of (model's time / reference's time
+in the same round), with the inter-quartile range of those per-round ratios, which drift
+of the machine's speed between rounds does not widen. Auxiliary heads are removed (they do not predict and are not
 part of the method); SyncBN becomes BN.
 
 * FLOPs: mmengine's ``get_model_complexity_info`` (multiply-adds, as mmseg's
@@ -190,6 +193,11 @@ def summarise(values: List[float]) -> Dict[str, float]:
     return dict(median=statistics.median(values), iqr=quartiles[2] - quartiles[0], n=len(values))
 
 
+def paired_ratio(values: List[float], reference: List[float]) -> Dict[str, float]:
+    """Median and IQR of per-round ratios ``values[i] / reference[i]``."""
+    return summarise([v / r for v, r in zip(values, reference)])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('configs', nargs='+')
@@ -215,9 +223,10 @@ def main() -> None:
     benches = [Bench(name, load_config(name, args.cfg_options), args) for name in names]
     flops = {b.name: b.flops() for b in benches}
     for round_index in range(args.warmup + args.rounds if args.rounds else 0):
-        for bench in benches:
+        order = benches if round_index % 2 == 0 else benches[::-1]
+        for bench in order:
             bench.time_latency()
-        for bench in benches:
+        for bench in order:
             bench.time_step()
         if round_index + 1 == args.warmup:  # drop the warm-up samples
             for bench in benches:
@@ -228,22 +237,26 @@ def main() -> None:
             bench.memory = cpu_memory(bench.name, args)
 
     results = {}
+    ref_bench = next(b for b in benches if b.name == reference)
     for bench in benches:
-        results[bench.name] = dict(params=bench.params, flops=flops[bench.name], latency=summarise(bench.latency),
-                                   step=summarise(bench.step), memory_mib=bench.memory)
-    ref = results[reference]
-    for result in results.values():
-        result['ratio'] = dict(params=result['params'] / ref['params'], flops=result['flops'] / ref['flops'],
-                               latency=result['latency']['median'] / ref['latency']['median'],
-                               step=result['step']['median'] / ref['step']['median'],
-                               memory=result['memory_mib'] / ref['memory_mib'] if ref['memory_mib'] else float('nan'))
+        latency_ratio = paired_ratio(bench.latency, ref_bench.latency)
+        step_ratio = paired_ratio(bench.step, ref_bench.step)
+        results[bench.name] = dict(
+            params=bench.params, flops=flops[bench.name], latency=summarise(bench.latency),
+            step=summarise(bench.step), memory_mib=bench.memory,
+            samples=dict(latency=bench.latency, step=bench.step),
+            ratio_iqr=dict(latency=latency_ratio['iqr'], step=step_ratio['iqr']))
+        results[bench.name]['ratio'] = dict(
+            params=bench.params / ref_bench.params, flops=flops[bench.name] / flops[reference],
+            latency=latency_ratio['median'], step=step_ratio['median'],
+            memory=bench.memory / ref_bench.memory if ref_bench.memory else float('nan'))
 
     setting = (f'device={args.device} shape={args.shape[0]}x{args.shape[1]} (train steps padded to each '
                f'config\'s crop) train batch={args.batch} '
                f'rounds={args.rounds} amp={args.amp} channels_last={args.channels_last} compile={args.compile} '
                f'torch={torch.__version__} threads={torch.get_num_threads()}')
     memory_kind = 'CUDA peak' if args.device.startswith('cuda') else 'peak RSS growth'
-    print(f'\n{setting}\nratios (x) to {reference}\n')
+    print(f'\n{setting}\nratios (x) to {reference}; time ratios paired by round, ± their IQR\n')
     print(f'| config | params (M) | FLOPs (G) | latency bs1 (ms, median ± IQR) | train step (ms, median ± IQR) '
           f'| memory (MiB, {memory_kind}) |')
     print('|---|---|---|---|---|---|')
@@ -251,8 +264,10 @@ def main() -> None:
         x = r['ratio']
         print(f'| {os.path.basename(name).replace("|", "/")} | {r["params"] / 1e6:.2f} ({x["params"]:.3f}x) '
               f'| {r["flops"] / 1e9:.4g} ({x["flops"]:.3f}x) '
-              f'| {r["latency"]["median"] * 1e3:.0f} ± {r["latency"]["iqr"] * 1e3:.0f} ({x["latency"]:.2f}x) '
-              f'| {r["step"]["median"] * 1e3:.0f} ± {r["step"]["iqr"] * 1e3:.0f} ({x["step"]:.2f}x) '
+              f'| {r["latency"]["median"] * 1e3:.0f} ± {r["latency"]["iqr"] * 1e3:.0f} '
+              f'({x["latency"]:.2f}x ± {r["ratio_iqr"]["latency"]:.2f}) '
+              f'| {r["step"]["median"] * 1e3:.0f} ± {r["step"]["iqr"] * 1e3:.0f} '
+              f'({x["step"]:.2f}x ± {r["ratio_iqr"]["step"]:.2f}) '
               f'| {r["memory_mib"]:.0f} ({x["memory"]:.2f}x) |')
     report = dict(setting=setting, reference=reference, results=results)
     print('\n' + json.dumps(report, indent=1))
