@@ -7,7 +7,8 @@ paper (Tables 1-3) on the synthetic demo data: single DeepLabV3+ with each of
 the two demo backbones, FSCN (one-way, top -> bottom), the jointly trained
 ensemble (no exchange, mean output), the post-hoc ensemble of the two singles
 (tools/merge_singles.py), CCL without Connection 1/2, with each, and full;
-``--rows`` adds variants of full CCL (add / reduced fusion, detached features).
+``--rows`` adds variants of full CCL (add / reduced fusion, reduced with a zero-initialised
+expanding conv, detached features).
 Every run is ``tools/train.py`` (and ``tools/test.py`` for the post-hoc
 ensemble) on the shipped demo configs, as a user would type them. Writes
 ``comparison.md`` and ``comparison.json`` (mean +- std of the top, bottom and
@@ -47,6 +48,9 @@ ROWS = {
     # Variants of full CCL (not rows of the paper; pick them with --rows).
     'ccl_add': ('CCL, full, add fusion', CCL, ['model.decode_head.fusion=add'], OUTPUTS),
     'ccl_reduced': ('CCL, full, reduced fusion', CCL, ['model.decode_head.fusion=reduced'], OUTPUTS),
+    'ccl_reduced_zero': ('CCL, full, reduced fusion, zero-initialised expand', CCL,
+                         ['model.decode_head.fusion._delete_=True', 'model.decode_head.fusion.type=ReducedFusion',
+                          'model.decode_head.fusion.zero_init=True'], OUTPUTS),
     'ccl_detach': ('CCL, full, received features detached', CCL, ['model.decode_head.detach=True'], OUTPUTS),
 }
 PAPER_ROWS = ('single_top', 'single_bottom', 'posthoc', 'ensemble', 'fscn', 'ccl_noconn', 'ccl_conn1', 'ccl_conn2',
@@ -99,7 +103,7 @@ def main() -> None:
     parser.add_argument('--work-dir', default='work_dirs/comparison')
     parser.add_argument('--data', help='demo data directory (made if missing)')
     parser.add_argument('--rows', nargs='+', choices=list(ROWS), default=list(PAPER_ROWS),
-                        help='rows to run (default: the paper\'s); variants: ccl_add ccl_reduced ccl_detach')
+                        help='rows to run (default: the paper\'s); variants: ccl_add ccl_reduced ccl_reduced_zero ccl_detach')
     parser.add_argument('--quick', action='store_true', help='2 iterations, one seed, 8 images: a smoke test')
     parser.add_argument('--report', action='store_true', help='only rewrite comparison.md from comparison.json')
     args = parser.parse_args()
