@@ -139,8 +139,8 @@ class ReducedFusion(BaseModule):
     full-size side is kept to one pass each way: the expanding conv has no
     norm layer and adds into ``own`` in the same kernel, and both 1x1 convs
     are batched matrix products (:func:`pointwise_conv`) rather than
-    convolution calls, whose backward on CPU was several times slower at
-    these shapes. See ``configs/ccl/README.md`` for the measurements.
+    convolution calls, whose CPU kernels were several times slower at these
+    shapes (16 channels on one side). Measurements: ``configs/ccl/README.md``.
 
     Args:
         own_channels: Channels of the receiving branch's feature.
