@@ -12,8 +12,8 @@ round times each model once, every other round in reverse order), so that the ma
 noise hits every model alike; each figure is also given as a ratio to the ``--reference``
 model. Time ratios are paired: the median over rounds of (model's time / reference's time
 in the same round), with the inter-quartile range of those per-round ratios, which drift
-of the machine's speed between rounds does not widen. Auxiliary heads are removed (they do not predict and are not
-part of the method); SyncBN becomes BN.
+of the machine's speed between rounds does not widen. Auxiliary heads are removed (they
+do not predict and are not part of the method); SyncBN becomes BN.
 
 * FLOPs: mmengine's ``get_model_complexity_info`` (multiply-adds, as mmseg's
   ``get_flops.py`` reports them) of one image of ``--shape``.
