@@ -1,7 +1,6 @@
 # Cityscapes (2,975 train / 500 val, 19 classes, 2048x1024): random 768x768
 # crops (the paper's), full images at validation.
 _base_ = 'mmseg::_base_/datasets/cityscapes_768x768.py'
-train_dataloader = dict(batch_size=6)
 # mmseg's pipelines with label maps checked as they load (LoadCheckedAnnotations):
 # a bad one stops the run with its file named.
 crop_size = (768, 768)
@@ -20,6 +19,6 @@ test_pipeline = [
     dict(type='LoadCheckedAnnotations', num_classes=19),
     dict(type='PackSegInputs')
 ]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+train_dataloader = dict(batch_size=6, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -65,11 +65,11 @@ class CrossCooperativeASPPHead(BaseDecodeHead):
             (``dict(type='ConcatFusion', ...)``, any module registered in
             mmseg's ``MODELS`` taking ``own_channels, other_channels, norm_cfg,
             act_cfg, align_corners``).
-        detach: Stop gradients through received features. ``None`` (default)
-            means ``False`` for ``'cross'`` (both losses reach both networks)
-            and ``True`` for ``'top_to_bottom'``, so that one-way cooperation
-            is one-way in the backward pass too: the top trains exactly as a
-            single DeepLabV3+ would.
+        detach: Stop gradients through received features (for study). Off
+            by default in every direction: both losses reach both networks,
+            in FSCN's one-way cooperation too (the bottom's loss then trains
+            the top through the features it sends, which FSCN reports improves
+            both networks).
         cooperation_points: The points that exchange, a subset of
             ``COOPERATION_POINTS``; the rest run as in two separate heads.
         loss_weights: Weights of the top and bottom losses.
@@ -87,7 +87,7 @@ class CrossCooperativeASPPHead(BaseDecodeHead):
                  dilations: Sequence[int] = (1, 6, 12, 18),
                  direction: str = 'cross',
                  fusion: Union[str, dict] = 'concat',
-                 detach: Optional[bool] = None,
+                 detach: bool = False,
                  cooperation_points: Sequence[str] = COOPERATION_POINTS,
                  loss_weights: Sequence[float] = (1.0, 1.0),
                  init_cfg: Optional[dict] = None,
@@ -114,7 +114,7 @@ class CrossCooperativeASPPHead(BaseDecodeHead):
                              f'got {self.c1_in_channels}')
         self.loss_weights = _pair('loss_weights', tuple(float(w) for w in loss_weights), float)
         self.direction = direction
-        self.detach = direction == 'top_to_bottom' if detach is None else detach
+        self.detach = detach
         self.cooperation_points = tuple(p for p in COOPERATION_POINTS if p in cooperation_points)
 
         self.heads = nn.ModuleDict({
