@@ -2,9 +2,12 @@
 PY := .venv/bin/python
 DEMO_DIR := work_dirs/demo_ccl
 
-.PHONY: install test demo
+.PHONY: install lint test demo
 install:
 	bash tools/install.sh
+
+lint: install
+	.venv/bin/ruff check .
 
 test: install
 	$(PY) -m pytest tests -q

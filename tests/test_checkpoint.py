@@ -105,6 +105,7 @@ def test_getattr_is_limited_to_history_buffer_methods(tmp_path):
 def test_tools_test_refuses_a_checkpoint_that_runs_code(demo_data, tmp_path):
     """End to end: tools/test.py stops with torch's message; the payload never runs."""
     import subprocess
+
     from helpers import PY, ROOT, data_options
     marker = tmp_path / 'pwned'
     path = tmp_path / 'evil.pth'

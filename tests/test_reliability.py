@@ -18,10 +18,10 @@ from PIL import Image
 
 from mmseg.apis import init_model
 from mmseg.registry import HOOKS, TRANSFORMS
-
-from helpers import PY, ROOT, data_options, run
 from mmseg_ccl.engine.hooks.resumable_checkpoint_hook import is_complete_checkpoint
 from mmseg_ccl.utils import AtomicLocalBackend
+
+from helpers import PY, ROOT, data_options, run
 
 TRAIN = ['tools/train.py', 'configs/ccl/demo_ccl.py']
 
@@ -53,7 +53,8 @@ def uninterrupted(demo_data, tmp_path_factory):
 
 def test_sigkill_then_resume_equals_uninterrupted_run(demo_data, uninterrupted, tmp_path):
     work = tmp_path / 'killed'
-    process = subprocess.Popen([PY, *TRAIN, '--work-dir', str(work), *data_options(demo_data, 8, checkpoint_interval=4)],
+    options = data_options(demo_data, 8, checkpoint_interval=4)
+    process = subprocess.Popen([PY, *TRAIN, '--work-dir', str(work), *options],
                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     pointer = work / 'last_checkpoint'
     deadline = time.time() + 300

@@ -14,7 +14,8 @@ two cues the method is about are both needed:
 
 Written in mmseg's layout (``img_dir/{train,val}/*.png``,
 ``ann_dir/{train,val}/*.png`` with class indices), loaded by
-``CCLDemoDataset`` (``mmseg_ccl/datasets/ccl_demo.py``, classes and palette); see ``configs/_base_/datasets/ccl_demo.py``.
+``CCLDemoDataset`` (``mmseg_ccl/datasets/ccl_demo.py``, classes and palette); see
+``configs/_base_/datasets/ccl_demo.py``.
 """
 import argparse
 import os

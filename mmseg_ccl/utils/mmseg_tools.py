@@ -4,9 +4,10 @@ import runpy
 import sys
 from typing import List
 
-import mmseg
 import torch
 import torch.distributed as dist
+
+import mmseg
 
 # DDP on CPU modules takes no device ids; mmengine's default wrapper passes LOCAL_RANK.
 CPU_DDP_OPTIONS = ['--cfg-options', 'model_wrapper_cfg.type=MMDistributedDataParallel',

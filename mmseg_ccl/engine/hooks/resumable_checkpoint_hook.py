@@ -12,6 +12,7 @@ from mmengine.hooks import CheckpointHook
 from mmengine.runner.checkpoint import find_latest_checkpoint
 
 from mmseg.registry import HOOKS
+
 from ...utils.atomic_local_backend import atomic_write, temporary_path
 
 

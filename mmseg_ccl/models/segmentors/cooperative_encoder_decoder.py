@@ -59,7 +59,8 @@ class CooperativeEncoderDecoder(EncoderDecoder):
                                  'the decode head works on both networks\' features')
         output = (test_cfg or {}).get('output', 'mean')
         if output not in OUTPUTS:
-            raise ValueError(f'CooperativeEncoderDecoder: unknown test_cfg.output {output!r}; expected one of {OUTPUTS}')
+            raise ValueError(f'CooperativeEncoderDecoder: unknown test_cfg.output {output!r}; '
+                             f'expected one of {OUTPUTS}')
         super().__init__(
             backbone=self._with_input_norm(backbone, data_preprocessor),
             decode_head=decode_head,

@@ -29,7 +29,8 @@ class CooperativeSegTTAModel(SegTTAModel):
                 probs = probs.mean(dim=0)
                 # logits_to_pred applies a sigmoid to one channel; give it logits again.
                 pred = logits_to_pred(probs if probs.shape[0] > 1 else torch.logit(probs), threshold)
-                merged.set_data({f'seg_logits_{name}': PixelData(data=probs), f'pred_sem_seg_{name}': PixelData(data=pred)})
+                merged.set_data({f'seg_logits_{name}': PixelData(data=probs),
+                                 f'pred_sem_seg_{name}': PixelData(data=pred)})
             merged.set_data({
                 'seg_logits': merged.get(f'seg_logits_{self.module.output}'),
                 'pred_sem_seg': merged.get(f'pred_sem_seg_{self.module.output}'),
