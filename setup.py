@@ -9,6 +9,8 @@ INSTALL_REQUIRES = [
     'mmengine==0.10.7',
     'mmsegmentation==1.2.2',
     'mmpretrain==1.2.0',
+    # mmpretrain's TIMMBackbone builds timm models (the CamVid configs' EfficientNet-Lite0).
+    'timm==1.0.31',
     # mmseg 1.2.2 imports these without declaring them.
     'ftfy',
     'regex',
@@ -26,8 +28,9 @@ setup(
     python_requires='>=3.10',
     install_requires=INSTALL_REQUIRES,
     extras_require={
-        # timm is the reference implementation the Xception-65 tests compare against.
-        'tests': ['pytest', 'timm'],
+        # efficientnet-lite-pytorch: the source model the EfficientNet-Lite0 weight
+        # conversion is tested against; ruff: `make lint`.
+        'tests': ['pytest', 'efficientnet-lite-pytorch==0.1.0', 'ruff'],
     },
     license='Apache-2.0',
     classifiers=[

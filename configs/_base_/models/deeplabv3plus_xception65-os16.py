@@ -1,5 +1,5 @@
 # Single DeepLabV3+ with the aligned Xception-65 (DeepLabV3+'s own backbone).
-# Its ImageNet weights come from timm: see tools/convert_xception65.py. They
+# Its ImageNet weights come from timm: see tools/model_converters/xception65_2mmseg.py. They
 # expect inputs in [-1, 1], hence mean = std = 127.5 here.
 _base_ = 'mmseg::_base_/models/deeplabv3plus_r50-d8.py'
 norm_cfg = dict(type='SyncBN', requires_grad=True)

@@ -1,0 +1,3 @@
+from .class_weighted_cross_entropy_loss import ClassWeightedCrossEntropyLoss
+
+__all__ = ['ClassWeightedCrossEntropyLoss']
