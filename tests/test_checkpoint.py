@@ -66,6 +66,13 @@ def test_runner_checkpoint_loads_with_weights_only(checkpoint):
 
 def test_resume_and_load_from(checkpoint, tmp_path):
     resumed = Runner.from_cfg(runner_cfg(tmp_path, max_iters=4, load_from=str(checkpoint), resume=True))
+    resumed.load_or_resume()
+    # Resumed where the checkpoint left off: its iteration, weights and optimiser state.
+    assert resumed.iter == 2
+    saved = torch.load(checkpoint, map_location='cpu', weights_only=True)
+    for key, value in resumed.model.state_dict().items():
+        torch.testing.assert_close(value, saved['state_dict'][key], msg=key)
+    assert resumed.optim_wrapper.optimizer.state_dict()['state']  # momentum buffers, not a fresh optimiser
     resumed.train()
     assert resumed.iter == 4
     loaded = Runner.from_cfg(runner_cfg(tmp_path, max_iters=4, load_from=str(checkpoint),

@@ -16,6 +16,41 @@ def test_output_is_shaped_like_own(fusion, other_shape):
     assert module(own, torch.randn(*other_shape)).shape == own.shape
 
 
+def randomise(module, seed=0):
+    """Random weights and BN statistics (eval mode), so that a wrong formula shows."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for tensor in list(module.parameters()) + [b for b in module.buffers() if b.is_floating_point()]:
+            tensor.copy_(torch.rand(tensor.shape, generator=generator) + 0.5)
+    return module.eval()
+
+
+@pytest.mark.parametrize('other_size', [8, 4])
+def test_concat_fusion_values(other_size):
+    """``ReLU(BN(conv1x1(cat(own, resize(other)))))``, written with torch.nn.functional."""
+    module = randomise(MODELS.build(dict(type='ConcatFusion', own_channels=6, other_channels=5, norm_cfg=NORM)))
+    own, other = torch.randn(2, 6, 8, 8), torch.randn(2, 5, other_size, other_size)
+    conv, bn = module.fuse.conv, module.fuse.bn
+    resized = F.interpolate(other, size=(8, 8), mode='bilinear', align_corners=False)
+    x = F.conv2d(torch.cat([own, resized], 1), conv.weight, conv.bias)
+    expected = F.relu(F.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias, eps=bn.eps))
+    with torch.no_grad():
+        torch.testing.assert_close(module(own, other), expected)
+
+
+@pytest.mark.parametrize('other_size', [8, 4])
+def test_add_fusion_values(other_size):
+    """``own + BN(conv1x1(resize(other)))``, no activation."""
+    module = randomise(MODELS.build(dict(type='AddFusion', own_channels=6, other_channels=5, norm_cfg=NORM)))
+    own, other = torch.randn(2, 6, 8, 8), torch.randn(2, 5, other_size, other_size)
+    conv, bn = module.proj.conv, module.proj.bn
+    resized = F.interpolate(other, size=(8, 8), mode='bilinear', align_corners=False)
+    x = F.conv2d(resized, conv.weight, conv.bias)
+    expected = own + F.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias, eps=bn.eps)
+    with torch.no_grad():
+        torch.testing.assert_close(module(own, other), expected)
+
+
 def test_add_without_projection_adds_the_other_as_is():
     module = MODELS.build(dict(type='AddFusion', own_channels=4, other_channels=4, project=False))
     own, other = torch.randn(1, 4, 3, 3), torch.randn(1, 4, 3, 3)

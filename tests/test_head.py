@@ -59,6 +59,32 @@ def test_fusion_modules_per_direction():
     assert one_way < cross and any(k.startswith('fusions.top.') for k in cross)
 
 
+@pytest.mark.parametrize('direction', ['cross', 'top_to_bottom'])
+def test_every_fusion_is_applied_once_in_forward(direction, seeded):
+    """Each fusion module built (every layer of every cooperation point, per receiver)
+    takes part in the forward pass, once, receiving the sender's feature of its layer."""
+    head = build_head(direction=direction).eval()
+    calls = {}
+    for receiver, points in head.fusions.items():
+        for point, layers in points.items():
+            for layer, module in enumerate(layers):
+                module.register_forward_hook(
+                    lambda m, args, out, key=(receiver, point, layer): calls.setdefault(key, []).append(
+                        (args[0].shape, args[1].shape)))
+    with torch.no_grad():
+        head((features(2, TOP_SPECS, seeded), features(2, BOTTOM_SPECS, seeded)))
+    built = {(receiver, point, layer) for receiver, points in head.fusions.items()
+             for point, layers in points.items() for layer in range(len(layers))}
+    # Per receiver: Connection 1, image pooling + 3 ASPP convs (dilations 1, 2, 3), Connection 2,
+    # the low-level projection + 2 decoder convs.
+    per_receiver = 1 + 4 + 1 + 3
+    assert set(calls) == built and len(built) == per_receiver * (2 if direction == 'cross' else 1)
+    assert all(len(c) == 1 for c in calls.values())
+    # Connection 1 receives the other backbone's high-level feature (64 / 96 channels).
+    own, other = calls[('bottom', 'backbone', 0)][0]
+    assert own[1] == 96 and other[1] == 64
+
+
 @pytest.mark.parametrize('point', COOPERATION_POINTS)
 def test_switching_a_point_off_removes_exactly_its_fusions(point):
     full = fusion_keys(build_head())

@@ -173,6 +173,15 @@ def test_outdated_checkpoints_are_deleted_only_after_the_new_one_is_saved(tmp_pa
     assert (tmp_path / 'iter_1.pth').exists(), 'the only good checkpoint was deleted before the new one existed'
 
 
+def test_outdated_checkpoints_are_deleted_after_a_successful_save(demo_data, tmp_path):
+    """Through a real Runner: with max_keep_ckpts=1 only the newest checkpoint stays."""
+    cfg = demo_runner_cfg(demo_data, tmp_path, 3)
+    cfg.default_hooks.checkpoint.max_keep_ckpts = 1
+    Runner.from_cfg(cfg).train()
+    assert sorted(p.name for p in tmp_path.glob('iter_*.pth')) == ['iter_3.pth']
+    assert (tmp_path / 'last_checkpoint').read_text().endswith('iter_3.pth')
+
+
 # NaN / Inf losses.
 def demo_runner_cfg(demo_data, work_dir, iters):
     cfg = Config.fromfile(os.path.join(ROOT, 'configs/ccl/demo_ccl.py'))
@@ -227,6 +236,24 @@ def test_a_good_sample_loads(sample):
 def test_ignore_index_is_not_an_error(sample):
     Image.fromarray(np.full((16, 20), 255, np.uint8)).save(sample['seg_map_path'])
     assert (load(sample)['gt_seg_map'] == 255).all()
+
+
+@pytest.mark.parametrize('options, stored, loaded, error', [
+    (dict(reduce_zero_label=True), [0, 3, 5], [255, 2, 4], None),  # 0 -> ignored, the rest one lower
+    (dict(reduce_zero_label=True), [0, 6], None, r'label values \[5\] >= num_classes=5'),
+    (dict(label_map={7: 1, 9: 255}), [2, 7, 9], [1, 2, 255], None),
+    (dict(label_map={7: 6}), [2, 7], None, r'label values \[6\] >= num_classes=5'),
+])
+def test_labels_are_checked_after_reduce_zero_label_and_label_map(sample, options, stored, loaded, error):
+    """The values checked are those the loss and the metric see."""
+    labels = np.array(stored * (16 * 20 // len(stored) + 1), np.uint8)[:16 * 20].reshape(16, 20)
+    Image.fromarray(labels).save(sample['seg_map_path'])
+    sample.update(reduce_zero_label=options.get('reduce_zero_label', False), label_map=options.get('label_map'))
+    if error:
+        with pytest.raises(ValueError, match=error):
+            load(sample)
+    else:
+        assert sorted(np.unique(load(sample)['gt_seg_map']).tolist()) == sorted(loaded)
 
 
 @pytest.mark.parametrize('fault, error, message', [
@@ -295,7 +322,8 @@ def test_dist_train_ranks_end_with_identical_weights(demo_data, tmp_path):
         custom_imports = dict(imports=['mmseg_ccl', 'rank_dump'], allow_failed_imports=False)
         custom_hooks = [dict(type='StopOnInvalidLossHook'), dict(type='DumpRankWeights')]
     '''))
-    env = dict(os.environ, PYTHON=PY, PORT='29518', PYTHONPATH=str(tmp_path))
+    # CPU processes joined by gloo, also on a machine with GPUs (one GPU could not hold two ranks).
+    env = dict(os.environ, PYTHON=PY, PORT='29518', PYTHONPATH=str(tmp_path), CUDA_VISIBLE_DEVICES='')
     result = subprocess.run(['bash', 'tools/dist_train.sh', str(tmp_path / 'config.py'), '2', '--work-dir',
                              str(tmp_path / 'work'), *data_options(demo_data, 3, checkpoint_interval=3)],
                             cwd=ROOT, env=env, capture_output=True, text=True)

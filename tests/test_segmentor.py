@@ -207,3 +207,51 @@ def test_channel_mismatch_with_a_declaring_backbone_fails_at_build():
     with pytest.raises(IndexError, match=r'in_index\[top\]=2.*returns 2 features'):
         MODELS.build(cfg)
     MODELS.build(segmentor_cfg(top=xception, head=head_cfg(in_channels=(2048, 64), c1_in_channels=(256, 8))))
+
+
+def test_binary_output_thresholds_each_network_and_the_mean(seeded):
+    """``out_channels=1`` (mmseg's binary segmentation): each output is its sigmoid thresholded."""
+    head = head_cfg(num_classes=2, out_channels=1, threshold=0.3,
+                    loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0))
+    model = build(segmentor_cfg(head=head)).eval()
+    images, samples = batch(generator=seeded)
+    with torch.no_grad():
+        results = model.predict(images, clone(samples))
+    for sample in results:
+        for name in ('top', 'bottom', 'mean'):
+            logits = sample.get(f'seg_logits_{name}').data
+            assert logits.shape == (1, 32, 32)
+            assert torch.equal(sample.get(f'pred_sem_seg_{name}').data, (logits.sigmoid() > 0.3).to(logits))
+        torch.testing.assert_close(sample.seg_logits_mean.data,
+                                   (sample.seg_logits_top.data + sample.seg_logits_bottom.data) / 2)
+    losses = build(segmentor_cfg(head=head)).loss(images, data_samples(2, 32, seeded, num_classes=2))
+    assert torch.isfinite(losses['decode.loss_ce_top']) and torch.isfinite(losses['decode.loss_ce_bottom'])
+
+
+def test_bottom_norm_alone(seeded):
+    """A branch norm on the bottom only: the top sees the preprocessor's output unchanged."""
+    lite_norm = dict(mean=[127.0] * 3, std=[128.0] * 3)
+    model = build(segmentor_cfg(bottom_norm=lite_norm)).eval()
+    seen = {}
+    for name in ('top', 'bottom'):
+        getattr(model.backbone, name).register_forward_pre_hook(
+            lambda m, args, name=name: seen.setdefault(name, args[0]))
+    x = torch.randn(1, 3, 32, 32, generator=seeded)
+    with torch.no_grad():
+        model.extract_feat(x)
+    mean = torch.tensor([123.675, 116.28, 103.53]).view(1, 3, 1, 1)
+    std = torch.tensor([58.395, 57.12, 57.375]).view(1, 3, 1, 1)
+    torch.testing.assert_close(seen['top'], x)
+    torch.testing.assert_close(seen['bottom'], (x * std + mean - 127.0) / 128.0, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize('backbone_kwargs, error, match', [
+    (dict(top_norm=dict(mean=[0] * 3, std=[1] * 3)), ValueError, 'top_norm is set, so input_norm'),
+    (dict(bottom_norm=dict(std=[1] * 3), input_norm=dict(mean=[0] * 3, std=[1] * 3)), KeyError,
+     "bottom_norm has no 'mean'"),
+    (dict(top_norm=dict(mean=[0] * 3, std=[1] * 3), input_norm=dict(mean=[0], std=[1])), ValueError,
+     'top_norm and input_norm have different channel counts'),
+])
+def test_dual_backbone_names_bad_norms(backbone_kwargs, error, match):
+    with pytest.raises(error, match=match):
+        MODELS.build(dict(type='DualBackbone', top=tiny_resnet(), bottom=tiny_resnet(), **backbone_kwargs))

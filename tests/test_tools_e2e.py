@@ -2,6 +2,7 @@
 run as subprocesses on a few demo images."""
 import glob
 import os
+import shutil
 import subprocess
 
 import numpy as np
@@ -50,11 +51,24 @@ def test_test_scores_top_bottom_and_mean(trained, demo_data, tmp_path):
     assert metrics['mIoU'] == metrics['mIoU_mean']  # demo_ccl predicts with the mean output
 
 
-def test_resume_continues_from_the_last_checkpoint(trained, demo_data):
-    result = run('tools/train.py', 'configs/ccl/demo_ccl.py', '--work-dir', str(trained), '--resume',
+def test_test_with_tta_scores_every_output(trained, demo_data, tmp_path):
+    """--tta: the config's tta_pipeline (flip) through CooperativeSegTTAModel, all three outputs scored."""
+    result = run('tools/test.py', 'configs/ccl/demo_ccl.py', str(trained / 'iter_4.pth'), '--tta', '--work-dir',
+                 str(tmp_path), *data_options(demo_data, 4))
+    assert 'CooperativeSegTTAModel' in result.stdout + result.stderr
+    metrics = newest_metrics(tmp_path)
+    for output in ('top', 'bottom', 'mean'):
+        assert 0 <= metrics[f'mIoU_{output}'] <= 100, output
+
+
+def test_resume_continues_from_the_last_checkpoint(trained, demo_data, tmp_path):
+    work = tmp_path / 'work'
+    shutil.copytree(trained, work)  # the shared run stays as it is for the other tests
+    (work / 'last_checkpoint').write_text(str(work / 'iter_4.pth'))
+    result = run('tools/train.py', 'configs/ccl/demo_ccl.py', '--work-dir', str(work), '--resume',
                  *data_options(demo_data, 6))
     assert 'resumed' in (result.stdout + result.stderr).lower()
-    checkpoint = torch.load(trained / 'iter_6.pth', map_location='cpu')
+    checkpoint = torch.load(work / 'iter_6.pth', map_location='cpu')
     assert checkpoint['meta']['iter'] == 6
     assert 'Iter(train) [5/6]' in result.stdout + result.stderr
     assert 'Iter(train) [1/6]' not in result.stdout + result.stderr

@@ -48,6 +48,10 @@ def test_matches_timm_xception65(output_stride):
 
 def test_pretrained_init_cfg_accepts_timm_checkpoint(tmp_path):
     reference = timm.create_model('xception65', pretrained=False)
+    generator = torch.Generator().manual_seed(0)
+    for bn in (reference.stem[0].bn, reference.blocks[5].stack.conv2.bn_pw):  # built as 0 / 1: make them tell
+        bn.running_mean.copy_(torch.randn(bn.running_mean.shape, generator=generator))
+        bn.running_var.copy_(torch.rand(bn.running_var.shape, generator=generator) + 0.5)
     path = tmp_path / 'xception65_timm.pth'
     torch.save(reference.state_dict(), path)
     ours = Xception65(init_cfg=dict(type='Pretrained', checkpoint=str(path)))
@@ -55,6 +59,8 @@ def test_pretrained_init_cfg_accepts_timm_checkpoint(tmp_path):
     torch.testing.assert_close(ours.blocks[5].convs[1].pointwise_conv.conv.weight,
                                reference.blocks[5].stack.conv2.conv_pw.weight)
     torch.testing.assert_close(ours.stem[0].bn.running_var, reference.stem[0].bn.running_var)
+    torch.testing.assert_close(ours.blocks[5].convs[1].pointwise_conv.bn.running_mean,
+                               reference.blocks[5].stack.conv2.bn_pw.running_mean)
 
 
 def test_converter_names_unknown_key():
