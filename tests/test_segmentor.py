@@ -45,7 +45,7 @@ def test_cross_each_loss_reaches_both_backbones(seeded):
 
 
 def test_top_to_bottom_lets_the_bottom_loss_train_the_top_by_default(seeded):
-    """FSCN's one-way exchange, nothing detached (METHOD.md): the top's loss reaches only
+    """FSCN's one-way exchange, nothing detached (docs/method.md): the top's loss reaches only
     the top, the bottom's loss both networks (through the features the top sends)."""
     model = build(segmentor_cfg(head=head_cfg(direction='top_to_bottom')))
     losses = model.loss(*batch(generator=seeded))

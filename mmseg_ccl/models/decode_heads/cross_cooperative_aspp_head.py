@@ -3,7 +3,7 @@
 Ikedo and Hotta, "Fusion of Different Features by Cross Cooperative Learning
 for Semantic Segmentation", VISAPP 2022 (CCL); and the one-way predecessor,
 "Feature Sharing Cooperative Network for Semantic Segmentation", VISAPP 2021
-(FSCN). See METHOD.md for what the papers say and what is our choice.
+(FSCN). See docs/method.md for what the papers say and what is our choice.
 """
 from typing import List, Optional, Sequence, Tuple, Union
 
@@ -20,7 +20,7 @@ from mmseg.utils import SampleList
 BRANCHES = ('top', 'bottom')
 DIRECTIONS = ('cross', 'top_to_bottom', 'none')
 FUSIONS = {'concat': 'ConcatFusion', 'add': 'AddFusion', 'reduced': 'ReducedFusion'}
-# The cooperation points, in the order a forward pass meets them (METHOD.md):
+# The cooperation points, in the order a forward pass meets them (docs/method.md):
 #   backbone - Connection 1: the high-level backbone feature entering the ASPP;
 #   aspp     - each ASPP branch (image pooling, 1x1, each atrous separable conv);
 #   aspp_out - Connection 2: the ASPP bottleneck output entering the decoder;

@@ -9,7 +9,7 @@ from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, OptSampleList, SampleList
 
-# Test-time outputs: each network's logits and their average (METHOD.md, "Outputs at test time").
+# Test-time outputs: each network's logits and their average (docs/method.md, "Outputs at test time").
 OUTPUTS = ('top', 'bottom', 'mean')
 
 

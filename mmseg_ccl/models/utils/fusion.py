@@ -1,6 +1,6 @@
 """Fusion of a feature received from the other network into one's own.
 
-The papers do not say how a received feature map is merged (METHOD.md, "How a
+The papers do not say how a received feature map is merged (docs/method.md, "How a
 received feature is fused"); these are our choices. Every fusion module takes
 ``(own, other)`` and returns a tensor shaped like ``own``; ``other`` may have
 another channel count and spatial size (backbones of different strides).
