@@ -31,6 +31,9 @@ setup(
         # efficientnet-lite-pytorch: the source model the EfficientNet-Lite0 weight
         # conversion is tested against; ruff: `make lint`.
         'tests': ['pytest', 'efficientnet-lite-pytorch==0.1.0', 'ruff'],
+        # tools/deployment/pytorch2onnx.py: torch's exporter writes with onnxscript,
+        # ONNX Runtime runs and checks the file.
+        'deploy': ['onnx==1.23.2', 'onnxruntime==1.32.0', 'onnxscript==0.7.2'],
     },
     license='Apache-2.0',
     classifiers=[

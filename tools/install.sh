@@ -52,11 +52,11 @@ if ! "$PY" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '$MMCV_VERSION'
         "${PIP[@]}" install --no-build-isolation "mmcv==$MMCV_VERSION"
 fi
 
-step 'mmseg-ccl (editable) with mmengine, mmsegmentation, mmpretrain and test extras'
+step 'mmseg-ccl (editable) with mmengine, mmsegmentation, mmpretrain, timm and the test and deploy extras'
 STAMP="$VENV/.mmseg_ccl-install-stamp"
 WANT=$(cat setup.py | sha256sum | cut -d' ' -f1)
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
-    "${PIP[@]}" install -e '.[tests]'
+    "${PIP[@]}" install -e '.[tests,deploy]'
     echo "$WANT" > "$STAMP"
 fi
 
