@@ -5,7 +5,7 @@ for Semantic Segmentation", VISAPP 2022 (CCL); and the one-way predecessor,
 "Feature Sharing Cooperative Network for Semantic Segmentation", VISAPP 2021
 (FSCN). See docs/method.md for what the papers say and what is our choice.
 """
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -20,12 +20,20 @@ from mmseg.utils import SampleList
 BRANCHES = ('top', 'bottom')
 DIRECTIONS = ('cross', 'top_to_bottom', 'none')
 FUSIONS = {'concat': 'ConcatFusion', 'add': 'AddFusion', 'reduced': 'ReducedFusion'}
-# The cooperation points, in the order a forward pass meets them (docs/method.md):
-#   backbone - Connection 1: the high-level backbone feature entering the ASPP;
-#   aspp     - each ASPP branch (image pooling, 1x1, each atrous separable conv);
-#   aspp_out - Connection 2: the ASPP bottleneck output entering the decoder;
-#   decoder  - the low-level 1x1 projection (c1) and each decoder separable conv.
-COOPERATION_POINTS = ('backbone', 'aspp', 'aspp_out', 'decoder')
+# Where the branches exchange (docs/method.md), in the order a forward pass meets
+# them: the layers of a branch's DepthwiseSeparableASPPHead (by attribute name)
+# whose outputs are exchanged, the cooperation point each belongs to, and whether
+# each layer of it (a list of layers) is exchanged rather than its output.
+# 'backbone' is the backbone's high-level feature itself.
+EXCHANGE_LAYERS = (
+    ('backbone', 'backbone', False),  # Connection 1: the feature entering the ASPP
+    ('image_pool', 'aspp', False),  # the ASPP's image pooling branch (exchanged at 1x1)
+    ('aspp_modules', 'aspp', True),  # each 1x1 / atrous separable conv branch
+    ('bottleneck', 'aspp_out', False),  # Connection 2: the ASPP output entering the decoder
+    ('c1_bottleneck', 'decoder', False),  # the low-level 1x1 projection
+    ('sep_bottleneck', 'decoder', True),  # each decoder separable conv
+)
+COOPERATION_POINTS = tuple(dict.fromkeys(point for _, point, _ in EXCHANGE_LAYERS))
 
 Pair = Tuple[Tensor, Tensor]
 
@@ -140,12 +148,19 @@ class CrossCooperativeASPPHead(BaseDecodeHead):
             'top_to_bottom': ((1, 0), ),
             'none': (),
         }[direction]
+        # Each exchanged layer (e.g. 'aspp_modules.2') -> (its point, its index within the point).
+        self.exchange_at: Dict[str, Tuple[str, int]] = {}
+        for name, point, each in EXCHANGE_LAYERS:
+            paths = [f'{name}.{k}' for k in range(len(self.heads['top'].get_submodule(name)))] if each else [name]
+            for path in paths:
+                self.exchange_at[path] = (point, sum(p == point for p, _ in self.exchange_at.values()))
         self.fusions = nn.ModuleDict({
             BRANCHES[receiver]: nn.ModuleDict({
                 point: nn.ModuleList(
-                    MODELS.build(dict(fusion, own_channels=own, other_channels=other, norm_cfg=self.norm_cfg,
+                    MODELS.build(dict(fusion, own_channels=self._out_channels(path, receiver),
+                                      other_channels=self._out_channels(path, sender), norm_cfg=self.norm_cfg,
                                       act_cfg=self.act_cfg, align_corners=self.align_corners))
-                    for own, other in self._point_channels(point, receiver, sender))
+                    for path, (p, _) in self.exchange_at.items() if p == point)
                 for point in self.cooperation_points
             })
             for receiver, sender in self.routes
@@ -160,20 +175,19 @@ class CrossCooperativeASPPHead(BaseDecodeHead):
         self.in_channels = _pair('in_channels', in_channels)
         self.in_index = _pair('in_index', in_index)
 
-    def _point_channels(self, point: str, receiver: int, sender: int) -> List[Tuple[int, int]]:
-        """(own, other) channels of each layer at a cooperation point."""
-        if point == 'backbone':
-            return [(self.in_channels[receiver], self.in_channels[sender])]
-        if point == 'aspp':
-            num_layers = len(self.heads['top'].aspp_modules) + 1  # + image pooling
-            return [(self.channels, self.channels)] * num_layers
-        if point == 'aspp_out':
-            return [(self.channels, self.channels)]
-        c1_channels = self.heads['top'].c1_bottleneck.out_channels
-        return [(c1_channels, c1_channels)] + [(self.channels, self.channels)] * len(self.heads['top'].sep_bottleneck)
+    def _out_channels(self, path: str, branch: int) -> int:
+        """Channels of what layer ``path`` of ``branch`` outputs (its last convolution's)."""
+        if path == 'backbone':
+            return self.in_channels[branch]
+        convs = [m for m in self.heads[BRANCHES[branch]].get_submodule(path).modules() if isinstance(m, nn.Conv2d)]
+        return convs[-1].out_channels
 
-    def _exchange(self, point: str, layer: int, feats: Pair) -> Pair:
-        """Both branches computed ``feats`` at this layer; each receiver now fuses the other's in."""
+    def _apply(self, path: str, feats: Pair) -> Pair:
+        """Both branches apply their layer ``path`` (``'backbone'``: none) to their feature;
+        then, if that layer is a cooperation point, each receiver fuses the other's output in."""
+        if path != 'backbone':
+            feats = tuple(self.heads[name].get_submodule(path)(f) for name, f in zip(BRANCHES, feats))
+        point, layer = self.exchange_at[path]
         if point not in self.cooperation_points:
             return feats
         fused = list(feats)
@@ -208,29 +222,27 @@ class CrossCooperativeASPPHead(BaseDecodeHead):
         return (high[0], high[1]), (low[0], low[1])
 
     def forward(self, inputs: Tuple[Sequence[Tensor], Sequence[Tensor]]) -> Pair:
-        """Returns the (top, bottom) logits at the low-level feature's stride."""
-        top, bottom = self.heads['top'], self.heads['bottom']
-        x, c1_in = self._transform_inputs(inputs)
-        x = self._exchange('backbone', 0, x)
+        """Returns the (top, bottom) logits at the low-level feature's stride.
 
-        # ASPP: image pooling (exchanged at 1x1, then broadcast), then each conv branch.
-        pooled = self._exchange('aspp', 0, (top.image_pool(x[0]), bottom.image_pool(x[1])))
-        aspp = [tuple(resize(p, size=f.shape[2:], mode='bilinear', align_corners=self.align_corners)
-                      for p, f in zip(pooled, x))]
-        for k in range(len(top.aspp_modules)):
-            aspp.append(self._exchange('aspp', k + 1, (top.aspp_modules[k](x[0]), bottom.aspp_modules[k](x[1]))))
-        out = (top.bottleneck(torch.cat([a[0] for a in aspp], dim=1)),
-               bottom.bottleneck(torch.cat([a[1] for a in aspp], dim=1)))
-        out = self._exchange('aspp_out', 0, out)
+        Both branches run DeepLabV3+ in lockstep; each ``_apply`` is one layer of
+        both, followed by the exchange ``EXCHANGE_LAYERS`` assigns to it.
+        """
+        x, c1 = self._transform_inputs(inputs)
+        x = self._apply('backbone', x)
+        # ASPP: image pooling (exchanged at 1x1, then broadcast) and each conv branch, concatenated.
+        pooled = self._apply('image_pool', x)
+        aspp = [tuple(self._resize(p, f) for p, f in zip(pooled, x))]
+        aspp += [self._apply(f'aspp_modules.{k}', x) for k in range(len(self.heads['top'].aspp_modules))]
+        out = self._apply('bottleneck', tuple(torch.cat(branch, dim=1) for branch in zip(*aspp)))
+        # Decoder: low-level projection, upsampled ASPP output concatenated, separable convs.
+        c1 = self._apply('c1_bottleneck', c1)
+        out = tuple(torch.cat([self._resize(o, c), c], dim=1) for o, c in zip(out, c1))
+        for k in range(len(self.heads['top'].sep_bottleneck)):
+            out = self._apply(f'sep_bottleneck.{k}', out)
+        return self.heads['top'].cls_seg(out[0]), self.heads['bottom'].cls_seg(out[1])
 
-        # Decoder: low-level projection, upsample and concatenate, separable convs.
-        c1 = self._exchange('decoder', 0, (top.c1_bottleneck(c1_in[0]), bottom.c1_bottleneck(c1_in[1])))
-        out = tuple(
-            torch.cat([resize(o, size=c.shape[2:], mode='bilinear', align_corners=self.align_corners), c], dim=1)
-            for o, c in zip(out, c1))
-        for k in range(len(top.sep_bottleneck)):
-            out = self._exchange('decoder', k + 1, (top.sep_bottleneck[k](out[0]), bottom.sep_bottleneck[k](out[1])))
-        return top.cls_seg(out[0]), bottom.cls_seg(out[1])
+    def _resize(self, x: Tensor, like: Tensor) -> Tensor:
+        return resize(x, size=like.shape[2:], mode='bilinear', align_corners=self.align_corners)
 
     def loss_by_feat(self, seg_logits: Pair, batch_data_samples: SampleList) -> dict:
         """``loss_ce_top``, ``loss_ce_bottom`` (weighted; mmengine sums every
