@@ -64,5 +64,5 @@ def demo_data(tmp_path_factory):
     """A few images of the synthetic demo dataset (8 train, 4 val)."""
     from helpers import run
     root = tmp_path_factory.mktemp('demo') / 'data'
-    run('tools/make_demo_data.py', '--out', str(root), '--train', '8', '--val', '4')
+    run('tools/dataset_converters/make_demo_data.py', '--out', str(root), '--train', '8', '--val', '4')
     return root

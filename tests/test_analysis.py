@@ -1,4 +1,5 @@
-"""tools/analyze_cooperation.py, the inference APIs, the side-by-side visualizer and mmseg's analysis tools."""
+"""tools/analysis_tools/analyze_cooperation.py, the inference APIs, the side-by-side visualizer and
+mmseg's analysis tools."""
 import glob
 import importlib.util
 import json
@@ -37,8 +38,8 @@ def checkpoint(tmp_path_factory):
 
 
 def load_analyzer():
-    spec = importlib.util.spec_from_file_location('analyze_cooperation',
-                                                  os.path.join(ROOT, 'tools', 'analyze_cooperation.py'))
+    path = os.path.join(ROOT, 'tools', 'analysis_tools', 'analyze_cooperation.py')
+    spec = importlib.util.spec_from_file_location('analyze_cooperation', path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -151,7 +152,8 @@ def test_mmseg_analysis_tools_run_on_a_demo_config(tool, demo_data, checkpoint, 
     else:
         # benchmark.py times 200 images after 5 warm-up ones and takes no --cfg-options: run it
         # where the config's data_root (data/ccl_demo) holds a 210-image val split.
-        run('tools/make_demo_data.py', '--out', str(tmp_path / 'data' / 'ccl_demo'), '--train', '1', '--val', '210')
+        run('tools/dataset_converters/make_demo_data.py', '--out', str(tmp_path / 'data' / 'ccl_demo'), '--train', '1',
+            '--val', '210')
         args = [CONFIG, checkpoint, '--work-dir', str(tmp_path / 'fps')]
         check = lambda: json.loads(open(glob.glob(str(tmp_path / 'fps' / 'fps_*.json'))[0]).read())[  # noqa: E731
             'average_fps'] > 0

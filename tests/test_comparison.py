@@ -1,4 +1,4 @@
-"""tools/run_comparison.py: every row's config as the table runs it; --quick end to end,
+"""tools/analysis_tools/run_comparison.py: every row's config as the table runs it; --quick end to end,
 on the demo data and on a tiny CamVid-format folder; resuming a table."""
 import importlib.util
 import json
@@ -12,7 +12,8 @@ from mmseg.registry import MODELS
 
 from helpers import ROOT, make_camvid_fixture, run
 
-spec = importlib.util.spec_from_file_location('run_comparison', os.path.join(ROOT, 'tools', 'run_comparison.py'))
+spec = importlib.util.spec_from_file_location('run_comparison',
+                                              os.path.join(ROOT, 'tools', 'analysis_tools', 'run_comparison.py'))
 run_comparison = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(run_comparison)
 ROWS = [(suite, name) for suite, s in run_comparison.SUITES.items() for name, row in s.rows.items() if row.config]
@@ -52,7 +53,7 @@ def results(path):
 def test_quick_demo_table_and_resume(demo_data, tmp_path):
     """Two singles and their post-hoc ensemble; a second call adds a row, keeps the rows it
     has, and resumes a run cut off after its checkpoint instead of starting it again."""
-    args = ['tools/run_comparison.py', '--quick', '--data', str(demo_data), '--work-dir', str(tmp_path)]
+    args = ['tools/analysis_tools/run_comparison.py', '--quick', '--data', str(demo_data), '--work-dir', str(tmp_path)]
     run(*args, '--rows', 'single_top', 'single_bottom', 'posthoc')
     first = results(tmp_path / 'comparison.json')
     assert first['suite'] == 'demo' and first['iters'] == 2
@@ -91,7 +92,7 @@ def test_quick_demo_table_and_resume(demo_data, tmp_path):
 def test_quick_camvid_on_a_camvid_format_folder(tmp_path):
     """The CamVid suite's configs, with their ImageNet weights, on a tiny folder laid out as CamVid."""
     data = make_camvid_fixture(tmp_path / 'camvid')
-    run('tools/run_comparison.py', '--suite', 'camvid', '--quick', '--data', str(data), '--work-dir',
+    run('tools/analysis_tools/run_comparison.py', '--suite', 'camvid', '--quick', '--data', str(data), '--work-dir',
         str(tmp_path / 'work'), '--rows', 'single_top', 'single_bottom', 'posthoc')
     rows = results(tmp_path / 'work' / 'comparison.json')['rows']
     posthoc = rows['posthoc']['runs']['0']

@@ -117,7 +117,8 @@ def test_reduced_fusion_costs_little_at_the_paper_setting():
 
 
 def load_benchmark_tool():
-    spec = importlib.util.spec_from_file_location('benchmark', os.path.join(ROOT, 'tools', 'benchmark.py'))
+    path = os.path.join(ROOT, 'tools', 'analysis_tools', 'benchmark.py')
+    spec = importlib.util.spec_from_file_location('benchmark', path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -138,7 +139,7 @@ def test_benchmark_tool_prints_ratios_and_json(tmp_path):
     configs = {'ccl': 'configs/ccl/demo_ccl.py', 'ensemble': 'configs/ccl/demo_ensemble.py',
                'cheap': 'configs/ccl/demo_ccl.py#model.decode_head.fusion=reduced'}
     result = subprocess.run(
-        [sys.executable, 'tools/benchmark.py', *configs.values(), '--reference', configs['ensemble'],
+        [sys.executable, 'tools/analysis_tools/benchmark.py', *configs.values(), '--reference', configs['ensemble'],
          '--shape', '32', '32', '--batch', '2', '--rounds', '2', '--warmup', '1', '--out', str(out)],
         cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]

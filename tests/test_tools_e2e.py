@@ -25,7 +25,7 @@ def trained(demo_data, tmp_path_factory):
 
 def test_make_demo_data_is_deterministic(demo_data, tmp_path):
     again = tmp_path / 'again'
-    run('tools/make_demo_data.py', '--out', str(again), '--train', '8', '--val', '4')
+    run('tools/dataset_converters/make_demo_data.py', '--out', str(again), '--train', '8', '--val', '4')
     for split in ('img_dir/train/0003.png', 'ann_dir/val/0001.png'):
         assert (demo_data / split).read_bytes() == (again / split).read_bytes()
     labels = np.concatenate([np.array(Image.open(p)).ravel()
@@ -91,7 +91,7 @@ def test_merged_singles_score_like_averaged_logits(demo_data, tmp_path):
             *data_options(demo_data, 2))
         checkpoints[branch] = str(work / 'iter_2.pth')
     merged = str(tmp_path / 'merged.pth')
-    run('tools/merge_singles.py', checkpoints['top'], checkpoints['bottom'], merged)
+    run('tools/model_converters/merge_singles.py', checkpoints['top'], checkpoints['bottom'], merged)
     run('tools/test.py', 'configs/ccl/demo_ensemble.py', merged, '--work-dir', str(tmp_path / 'test'),
         *data_options(demo_data, 2))
     metrics = newest_metrics(tmp_path / 'test')
@@ -114,8 +114,9 @@ def test_merged_singles_score_like_averaged_logits(demo_data, tmp_path):
 def test_merge_singles_names_a_foreign_checkpoint(tmp_path):
     bad = tmp_path / 'bad.pth'
     torch.save({'state_dict': {'neck.conv.weight': torch.zeros(1)}}, bad)
-    result = subprocess.run([PY, 'tools/merge_singles.py', str(bad), str(bad), str(tmp_path / 'out.pth')], cwd=ROOT,
-                            capture_output=True, text=True)
+    tool = 'tools/model_converters/merge_singles.py'
+    result = subprocess.run([PY, tool, str(bad), str(bad), str(tmp_path / 'out.pth')], cwd=ROOT, capture_output=True,
+                            text=True)
     assert result.returncode != 0
     assert 'bad.pth' in result.stderr and "'neck.conv.weight'" in result.stderr
     assert not (tmp_path / 'out.pth').exists()

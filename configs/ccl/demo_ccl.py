@@ -1,4 +1,4 @@
-# CCL on the built-in synthetic demo data (tools/make_demo_data.py); trains on
+# CCL on the built-in synthetic demo data (tools/dataset_converters/make_demo_data.py); trains on
 # 2 CPU cores in a few minutes.
 _base_ = [
     '../_base_/models/ccl_demo.py', '../_base_/datasets/ccl_demo.py', '../_base_/default_runtime.py',

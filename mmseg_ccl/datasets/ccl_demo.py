@@ -1,4 +1,4 @@
-"""The built-in synthetic demo dataset (made by ``tools/make_demo_data.py``)."""
+"""The built-in synthetic demo dataset (made by ``tools/dataset_converters/make_demo_data.py``)."""
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
@@ -7,7 +7,7 @@ from mmseg.registry import DATASETS
 class CCLDemoDataset(BaseSegDataset):
     """Synthetic images of four classes on a background: ``stripes`` and
     ``checker`` differ only by fine texture, ``disk`` and ``square`` only by
-    shape. For trying the method on a CPU; see ``tools/make_demo_data.py``.
+    shape. For trying the method on a CPU; see ``tools/dataset_converters/make_demo_data.py``.
 
     Layout: ``img_dir/{train,val}/*.png`` and ``ann_dir/{train,val}/*.png``
     (class indices).

@@ -1,4 +1,4 @@
-# The built-in synthetic demo dataset (tools/make_demo_data.py): 64x64 images,
+# The built-in synthetic demo dataset (tools/dataset_converters/make_demo_data.py): 64x64 images,
 # 300 train / 60 val, five classes. Synthetic: for trying things out on a CPU.
 dataset_type = 'CCLDemoDataset'  # classes and palette: mmseg_ccl/datasets/ccl_demo.py
 data_root = 'data/ccl_demo'

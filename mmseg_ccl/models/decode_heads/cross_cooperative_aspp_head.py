@@ -182,7 +182,7 @@ class CrossCooperativeASPPHead(BaseDecodeHead):
         convs = [m for m in self.heads[BRANCHES[branch]].get_submodule(path).modules() if isinstance(m, nn.Conv2d)]
         return convs[-1].out_channels
 
-    def _apply(self, path: str, feats: Pair) -> Pair:
+    def _step(self, path: str, feats: Pair) -> Pair:
         """Both branches apply their layer ``path`` (``'backbone'``: none) to their feature;
         then, if that layer is a cooperation point, each receiver fuses the other's output in."""
         if path != 'backbone':
@@ -224,21 +224,21 @@ class CrossCooperativeASPPHead(BaseDecodeHead):
     def forward(self, inputs: Tuple[Sequence[Tensor], Sequence[Tensor]]) -> Pair:
         """Returns the (top, bottom) logits at the low-level feature's stride.
 
-        Both branches run DeepLabV3+ in lockstep; each ``_apply`` is one layer of
+        Both branches run DeepLabV3+ in lockstep; each ``_step`` is one layer of
         both, followed by the exchange ``EXCHANGE_LAYERS`` assigns to it.
         """
         x, c1 = self._transform_inputs(inputs)
-        x = self._apply('backbone', x)
+        x = self._step('backbone', x)
         # ASPP: image pooling (exchanged at 1x1, then broadcast) and each conv branch, concatenated.
-        pooled = self._apply('image_pool', x)
+        pooled = self._step('image_pool', x)
         aspp = [tuple(self._resize(p, f) for p, f in zip(pooled, x))]
-        aspp += [self._apply(f'aspp_modules.{k}', x) for k in range(len(self.heads['top'].aspp_modules))]
-        out = self._apply('bottleneck', tuple(torch.cat(branch, dim=1) for branch in zip(*aspp)))
+        aspp += [self._step(f'aspp_modules.{k}', x) for k in range(len(self.heads['top'].aspp_modules))]
+        out = self._step('bottleneck', tuple(torch.cat(branch, dim=1) for branch in zip(*aspp)))
         # Decoder: low-level projection, upsampled ASPP output concatenated, separable convs.
-        c1 = self._apply('c1_bottleneck', c1)
+        c1 = self._step('c1_bottleneck', c1)
         out = tuple(torch.cat([self._resize(o, c), c], dim=1) for o, c in zip(out, c1))
         for k in range(len(self.heads['top'].sep_bottleneck)):
-            out = self._apply(f'sep_bottleneck.{k}', out)
+            out = self._step(f'sep_bottleneck.{k}', out)
         return self.heads['top'].cls_seg(out[0]), self.heads['bottom'].cls_seg(out[1])
 
     def _resize(self, x: Tensor, like: Tensor) -> Tensor:

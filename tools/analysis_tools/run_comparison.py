@@ -1,12 +1,12 @@
 """The paper's comparison: every row, several seeds, one table, on the demo data or on CamVid.
 
-    python tools/run_comparison.py [--suite demo|camvid] [--data DIR] [--seeds 0 1 2] [--rows ROW ...]
+    python tools/analysis_tools/run_comparison.py [--suite demo|camvid] [--data DIR] [--seeds 0 1 2] [--rows ROW ...]
                                    [--iters N] [--work-dir DIR] [--results FILE] [--quick] [--report]
 
 Trains and scores, with the same data, schedule and seeds, the rows of the
 paper (Tables 1-3): single DeepLabV3+ with each of the two backbones, the
 jointly trained ensemble (no exchange, mean output), the post-hoc ensemble of
-the two singles (``tools/merge_singles.py``), one-way cooperation (FSCN's
+the two singles (``tools/model_converters/merge_singles.py``), one-way cooperation (FSCN's
 direction, top -> bottom), CCL without Connection 1/2, with each, and full;
 ``--rows`` adds variants (other fusions, detached features) and, on CamVid,
 mmseg's own FCN, PSPNet and DeepLabV3 heads on the top backbone.
@@ -22,13 +22,13 @@ Suites:
 Every run is ``tools/train.py`` (``tools/test.py`` for the post-hoc ensemble)
 on a shipped config, as a user would type it, validated as the config says;
 two-network models are then analysed on the validation split
-(``tools/analyze_cooperation.py``: per-class IoU of top, bottom, mean and oracle).
+(``tools/analysis_tools/analyze_cooperation.py``: per-class IoU of top, bottom, mean and oracle).
 
 The results file (``--results``, default ``WORK_DIR/comparison.json``) is
 rewritten after every run, and a rerun skips the (row, seed) pairs it holds
 and resumes a training run cut off midway from its last checkpoint: a table
 can be built over several sittings. Per row it holds the parameters and FLOPs
-(``tools/benchmark.py --rounds 0`` at the crop size) and per seed the final
+(``tools/analysis_tools/benchmark.py --rounds 0`` at the crop size) and per seed the final
 mIoU of each output, the validation curve, per-class IoU and the training
 time (wall clock, summed over sittings; ``resumed`` marks runs that were cut
 off, whose time includes the iterations redone since their last checkpoint).
@@ -48,10 +48,9 @@ import time
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from mmseg_ccl.utils import atomic_write
 
-from mmseg_ccl.utils import atomic_write  # noqa: E402
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 OUTPUTS = ('top', 'bottom', 'mean')
 HEARTBEAT_SECONDS = 30
@@ -234,8 +233,8 @@ def val_as_test_options(config: str) -> List[str]:
 def cooperation(config: str, checkpoint: str, out: str, options: List[str]) -> dict:
     """Per-class IoU of top, bottom, mean and oracle on the validation split."""
     os.makedirs(out, exist_ok=True)
-    run(['tools/analyze_cooperation.py', config, checkpoint, '--out', out, '--device', 'cpu', '--cfg-options',
-         *options, *val_as_test_options(config)], osp.join(out, 'analyze.log'))
+    run(['tools/analysis_tools/analyze_cooperation.py', config, checkpoint, '--out', out, '--device', 'cpu',
+         '--cfg-options', *options, *val_as_test_options(config)], osp.join(out, 'analyze.log'))
     result = read_json(osp.join(out, 'cooperation.json'))
     return dict(classes=result['classes'], iou=result['iou'], pixel_shares=result['pixel_shares'])
 
@@ -247,7 +246,7 @@ def train_and_score(suite: Suite, name: str, seed: int, run_dir: str, options: L
     if row.config is None:  # post-hoc ensemble: needs the singles of the same seed
         singles = [last_checkpoint(osp.join(osp.dirname(run_dir), s)) for s in ('single_top', 'single_bottom')]
         merged = osp.join(run_dir, 'merged.pth')
-        run(['tools/merge_singles.py', *singles, merged], osp.join(run_dir, 'merge.log'))
+        run(['tools/model_converters/merge_singles.py', *singles, merged], osp.join(run_dir, 'merge.log'))
         val = val_as_test_options(suite.ensemble_config)
         run(['tools/test.py', suite.ensemble_config, merged, '--work-dir', run_dir, '--cfg-options', *options, *val],
             osp.join(run_dir, 'test.log'))
@@ -278,8 +277,8 @@ def measure_cost(suite: Suite, names: List[str], work_dir: str) -> Dict[str, dic
     specs = {name: '#'.join([suite.rows[name].config or suite.ensemble_config, *suite.rows[name].overrides])
              for name in names}
     out = osp.join(work_dir, 'cost.json')
-    run(['tools/benchmark.py', *dict.fromkeys(specs.values()), '--rounds', '0', '--shape', *map(str, suite.crop),
-         '--out', out], osp.join(work_dir, 'cost.log'))
+    run(['tools/analysis_tools/benchmark.py', *dict.fromkeys(specs.values()), '--rounds', '0', '--shape',
+         *map(str, suite.crop), '--out', out], osp.join(work_dir, 'cost.log'))
     measured = read_json(out)['results']
     return {name: dict(params=measured[spec]['params'], flops=measured[spec]['flops']) for name, spec in specs.items()}
 
@@ -324,7 +323,8 @@ def main() -> None:
         data = data or osp.join(work_dir, 'data')
         if not osp.isdir(data):
             size = ['--train', '8', '--val', '4'] if args.quick else []
-            run(['tools/make_demo_data.py', '--out', data, *size], osp.join(work_dir, 'make_data.log'))
+            run(['tools/dataset_converters/make_demo_data.py', '--out', data, *size],
+                osp.join(work_dir, 'make_data.log'))
 
     results = read_json(results_path) or dict(suite=args.suite, iters=iters, rows={})
     if (results['suite'], results['iters']) != (args.suite, iters):

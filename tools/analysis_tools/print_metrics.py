@@ -1,6 +1,6 @@
 """Print the mIoU of each output from the newest evaluation under a work dir.
 
-    python tools/print_metrics.py WORK_DIR
+    python tools/analysis_tools/print_metrics.py WORK_DIR
 
 Reads the metrics mmengine's ``tools/test.py`` wrote (``WORK_DIR/<time>/<time>.json``).
 """

@@ -1,6 +1,6 @@
 """Merge two single DeepLabV3+ checkpoints into one two-network checkpoint.
 
-    python tools/merge_singles.py TOP.pth BOTTOM.pth OUT.pth
+    python tools/model_converters/merge_singles.py TOP.pth BOTTOM.pth OUT.pth
 
 The paper's ensemble adds the outputs of two separately trained networks.
 This puts a single model (mmseg's ``EncoderDecoder`` with a

@@ -1,6 +1,6 @@
 """Compare segmentors side by side: parameters, FLOPs, latency, training step time, peak memory.
 
-    python tools/benchmark.py CONFIG [CONFIG ...] --reference CONFIG
+    python tools/analysis_tools/benchmark.py CONFIG [CONFIG ...] --reference CONFIG
         [--shape 513 513] [--batch 2] [--rounds 5] [--warmup 1] [--device cpu|cuda]
         [--amp] [--channels-last] [--compile] [--cfg-options KEY=VALUE ...] [--out results.json]
 

@@ -1,6 +1,6 @@
 """Where is each network right? Complementarity of the top and bottom outputs.
 
-    python tools/analyze_cooperation.py CONFIG CHECKPOINT [--out DIR] [--show-dir DIR] [--max-show N]
+    python tools/analysis_tools/analyze_cooperation.py CONFIG CHECKPOINT [--out DIR] [--show-dir DIR] [--max-show N]
                                         [--device cpu] [--cfg-options KEY=VALUE ...]
 
 Over the config's test split, for a two-network model (``CooperativeEncoderDecoder``):

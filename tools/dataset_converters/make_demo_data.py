@@ -1,6 +1,7 @@
 """Make the built-in demo dataset: small synthetic images, deterministic from a seed.
 
-    python tools/make_demo_data.py [--out data/ccl_demo] [--train 300] [--val 60] [--size 64] [--seed 0]
+    python tools/dataset_converters/make_demo_data.py [--out data/ccl_demo] [--train 300] [--val 60]
+                                                      [--size 64] [--seed 0]
 
 It is synthetic and only for trying the method end to end on a CPU in minutes
 (and for tests); its numbers say nothing about real images. Each image has a

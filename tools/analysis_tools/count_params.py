@@ -1,6 +1,6 @@
 """Parameter counts of the paper's models, built on CPU (no weights needed).
 
-    python tools/count_params.py [--num-classes 21]
+    python tools/analysis_tools/count_params.py [--num-classes 21]
 
 Prints a markdown table: single DeepLabV3+ Xception-65 and ResNet-101 (output
 stride 16, ASPP dilations 1/6/12/18, no auxiliary head), the two added up, and
