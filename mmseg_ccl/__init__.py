@@ -5,12 +5,11 @@ mmseg's registries (configs need only ``custom_imports =
 dict(imports=['mmseg_ccl'])``) and lets torch's safe checkpoint loading read
 mmengine checkpoints.
 """
-from .utils import register_safe_globals
+from .runtime import register_safe_globals
 
 register_safe_globals()
 
 from .datasets import *  # noqa: E402,F401,F403
-from .engine import *  # noqa: E402,F401,F403
 from .evaluation import *  # noqa: E402,F401,F403
 from .models import *  # noqa: E402,F401,F403
 from .visualization import *  # noqa: E402,F401,F403

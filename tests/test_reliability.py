@@ -18,8 +18,8 @@ from PIL import Image
 
 from mmseg.apis import init_model
 from mmseg.registry import HOOKS, TRANSFORMS
-from mmseg_ccl.engine.hooks.resumable_checkpoint_hook import is_complete_checkpoint
-from mmseg_ccl.utils import AtomicLocalBackend
+from mmseg_ccl.runtime import AtomicLocalBackend
+from mmseg_ccl.runtime.resumable_checkpoint_hook import is_complete_checkpoint
 
 from helpers import PY, ROOT, data_options, run
 

@@ -48,7 +48,7 @@ import time
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
-from mmseg_ccl.utils import atomic_write
+from mmseg_ccl.runtime import atomic_write
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

@@ -1,0 +1,20 @@
+"""Runtime safeguards, apart from the method: nothing here is specific to CCL.
+
+* ``ResumableCheckpointHook``, ``AtomicLocalBackend``: checkpoints written
+  atomically, resumed exactly;
+* ``StopOnInvalidLossHook``: a NaN / Inf loss stops the run before it is saved;
+* ``register_safe_globals``: torch's ``weights_only`` loading of mmengine
+  checkpoints (run when ``mmseg_ccl`` is imported);
+* ``run_mmseg_tool``: mmseg's command-line tools with this package registered,
+  and data-parallel runs on CPU.
+"""
+from .atomic_local_backend import AtomicLocalBackend, atomic_write
+from .mmseg_tools import run_mmseg_tool
+from .resumable_checkpoint_hook import ResumableCheckpointHook
+from .safe_checkpoint import register_safe_globals, safe_globals
+from .stop_on_invalid_loss_hook import StopOnInvalidLossHook
+
+__all__ = [
+    'AtomicLocalBackend', 'atomic_write', 'run_mmseg_tool', 'ResumableCheckpointHook', 'register_safe_globals',
+    'safe_globals', 'StopOnInvalidLossHook'
+]
