@@ -33,6 +33,16 @@ def features(batch, specs, generator=None):
     return tuple(torch.randn(batch, c, s, s, generator=generator) for c, s in specs)
 
 
+def load_tool(relative_path):
+    """A tool script (``tools/...py``) imported as a module, for its functions."""
+    import importlib.util
+    name = os.path.splitext(os.path.basename(relative_path))[0]
+    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, relative_path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def run(*args, cwd=ROOT):
     """Run ``python ARGS`` in the repository; fail the test with its output if it fails."""
     result = subprocess.run([PY, *args], cwd=cwd, capture_output=True, text=True)

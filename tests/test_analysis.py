@@ -18,7 +18,7 @@ from mmseg.apis import inference_model, init_model
 from mmseg.registry import VISUALIZERS
 from mmseg.structures import SegDataSample
 
-from helpers import PY, ROOT, run
+from helpers import PY, ROOT, load_tool, run
 
 MMSEG_TOOLS = os.path.join(os.path.dirname(importlib.util.find_spec('mmseg').origin), '.mim', 'tools',
                            'analysis_tools')
@@ -38,11 +38,7 @@ def checkpoint(tmp_path_factory):
 
 
 def load_analyzer():
-    path = os.path.join(ROOT, 'tools', 'analysis_tools', 'analyze_cooperation.py')
-    spec = importlib.util.spec_from_file_location('analyze_cooperation', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('tools/analysis_tools/analyze_cooperation.py')
 
 
 def test_analysis_matches_numpy_and_oracle_bounds_both(demo_data, checkpoint, tmp_path):

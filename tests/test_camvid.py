@@ -1,6 +1,5 @@
 """CamVid: the dataset maps void to the ignore index, the class weights are median
 frequency balancing, and the weighted loss averages as PyTorch's does."""
-import importlib.util
 import os
 
 import numpy as np
@@ -12,16 +11,9 @@ from PIL import Image
 
 from mmseg.registry import DATASETS, MODELS
 
-from helpers import ROOT, make_camvid_fixture
+from helpers import ROOT, load_tool, make_camvid_fixture
 
 CONFIG = 'configs/ccl/ccl_mobilenetv2-effnetlite0_1xb8-1k_camvid-180x240.py'
-
-
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, 'tools', 'analysis_tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope='module')
@@ -44,7 +36,7 @@ def test_dataset_reads_camvid_with_void_ignored(camvid):
 
 
 def test_median_frequency_weights():
-    weights = load_tool('class_weights').median_frequency_weights
+    weights = load_tool('tools/analysis_tools/class_weights.py').median_frequency_weights
     # Class 0 fills image A (4 px); class 1 has 1 px of image B, class 2 the other 3; 255 ignored.
     maps = [np.zeros((2, 2), np.int64), np.array([[1, 2], [2, 2]]), np.full((2, 2), 255)]
     freq = np.array([4 / 4, 1 / 4, 3 / 4])

@@ -1,6 +1,5 @@
 """tools/analysis_tools/run_comparison.py: every row's config as the table runs it; --quick end to end,
 on the demo data and on a tiny CamVid-format folder; resuming a table."""
-import importlib.util
 import json
 import os
 
@@ -10,12 +9,9 @@ from mmengine.config import Config, DictAction
 
 from mmseg.registry import MODELS
 
-from helpers import ROOT, make_camvid_fixture, run
+from helpers import ROOT, load_tool, make_camvid_fixture, run
 
-spec = importlib.util.spec_from_file_location('run_comparison',
-                                              os.path.join(ROOT, 'tools', 'analysis_tools', 'run_comparison.py'))
-run_comparison = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(run_comparison)
+run_comparison = load_tool('tools/analysis_tools/run_comparison.py')
 ROWS = [(suite, name) for suite, s in run_comparison.SUITES.items() for name, row in s.rows.items() if row.config]
 
 

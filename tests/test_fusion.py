@@ -25,30 +25,29 @@ def randomise(module, seed=0):
     return module.eval()
 
 
-@pytest.mark.parametrize('other_size', [8, 4])
-def test_concat_fusion_values(other_size):
-    """``ReLU(BN(conv1x1(cat(own, resize(other)))))``, written with torch.nn.functional."""
-    module = randomise(MODELS.build(dict(type='ConcatFusion', own_channels=6, other_channels=5, norm_cfg=NORM)))
-    own, other = torch.randn(2, 6, 8, 8), torch.randn(2, 5, other_size, other_size)
-    conv, bn = module.fuse.conv, module.fuse.bn
-    resized = F.interpolate(other, size=(8, 8), mode='bilinear', align_corners=False)
-    x = F.conv2d(torch.cat([own, resized], 1), conv.weight, conv.bias)
-    expected = F.relu(F.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias, eps=bn.eps))
-    with torch.no_grad():
-        torch.testing.assert_close(module(own, other), expected)
+def conv_bn(x, module):
+    """``BN(conv(x))`` of a ConvModule in eval mode, with torch.nn.functional."""
+    conv, bn = module.conv, module.bn
+    x = F.conv2d(x, conv.weight, conv.bias)
+    return F.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias, eps=bn.eps)
 
 
+# The formulas of docs/method.md, "How a received feature is fused", written out.
+DEFINITIONS = {
+    'ConcatFusion': lambda m, own, other: F.relu(conv_bn(torch.cat([own, other], 1), m.fuse)),
+    'AddFusion': lambda m, own, other: own + conv_bn(other, m.proj),
+}
+
+
+@pytest.mark.parametrize('fusion', list(DEFINITIONS))
 @pytest.mark.parametrize('other_size', [8, 4])
-def test_add_fusion_values(other_size):
-    """``own + BN(conv1x1(resize(other)))``, no activation."""
-    module = randomise(MODELS.build(dict(type='AddFusion', own_channels=6, other_channels=5, norm_cfg=NORM)))
+def test_fusion_values(fusion, other_size):
+    """``concat``: ``ReLU(BN(conv1x1(cat(own, resize(other)))))``; ``add``: ``own + BN(conv1x1(resize(other)))``."""
+    module = randomise(MODELS.build(dict(type=fusion, own_channels=6, other_channels=5, norm_cfg=NORM)))
     own, other = torch.randn(2, 6, 8, 8), torch.randn(2, 5, other_size, other_size)
-    conv, bn = module.proj.conv, module.proj.bn
     resized = F.interpolate(other, size=(8, 8), mode='bilinear', align_corners=False)
-    x = F.conv2d(resized, conv.weight, conv.bias)
-    expected = own + F.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias, eps=bn.eps)
     with torch.no_grad():
-        torch.testing.assert_close(module(own, other), expected)
+        torch.testing.assert_close(module(own, other), DEFINITIONS[fusion](module, own, resized))
 
 
 def test_add_without_projection_adds_the_other_as_is():

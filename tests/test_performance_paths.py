@@ -1,5 +1,4 @@
 """Mixed precision, channels_last, torch.compile, the cheap fusion's cost and the benchmark tool."""
-import importlib.util
 import json
 import os
 import statistics
@@ -15,7 +14,7 @@ from mmengine.model import revert_sync_batchnorm
 from mmseg.registry import MODELS
 
 from conftest import head_cfg, segmentor_cfg
-from helpers import data_samples, features
+from helpers import data_samples, features, load_tool
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FUSIONS = ['concat', 'add', 'reduced']
@@ -116,17 +115,9 @@ def test_reduced_fusion_costs_little_at_the_paper_setting():
     assert flops['none'] < flops['cross'] <= 1.10 * flops['none']
 
 
-def load_benchmark_tool():
-    path = os.path.join(ROOT, 'tools', 'analysis_tools', 'benchmark.py')
-    spec = importlib.util.spec_from_file_location('benchmark', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_time_ratios_are_paired_by_round():
     """The median of per-round ratios, with their IQR; not the ratio of the medians."""
-    benchmark = load_benchmark_tool()
+    benchmark = load_tool('tools/analysis_tools/benchmark.py')
     model, reference = [1.0, 10.0, 3.0], [1.0, 5.0, 6.0]  # per round: 1, 2, 0.5
     ratio = benchmark.paired_ratio(model, reference)
     assert ratio['median'] == 1.0 and ratio['n'] == 3

@@ -18,6 +18,17 @@ def batch(size=32, n=2, generator=None):
     return torch.randn(n, 3, size, size, generator=generator), data_samples(n, size, generator)
 
 
+def branch_inputs(model, inputs):
+    """What each backbone of ``model`` receives when the model extracts features of ``inputs``."""
+    seen = {}
+    for name in ('top', 'bottom'):
+        getattr(model.backbone, name).register_forward_pre_hook(
+            lambda m, args, name=name: seen.setdefault(name, args[0]))
+    with torch.no_grad():
+        model.extract_feat(inputs)
+    return seen
+
+
 def backbone_grad_norms(model, loss):
     """|grad| of the loss w.r.t. each backbone's parameters (0 when it does not reach it)."""
     norms = {}
@@ -159,14 +170,9 @@ def test_per_branch_input_normalisation(seeded):
     """Each branch sees the image normalised with its own statistics."""
     xception_norm = dict(mean=[127.5] * 3, std=[127.5] * 3)
     model = build(segmentor_cfg(top_norm=xception_norm)).eval()
-    seen = {}
-    for name in ('top', 'bottom'):
-        getattr(model.backbone, name).register_forward_pre_hook(
-            lambda m, args, name=name: seen.setdefault(name, args[0]))
     image = torch.randint(0, 256, (3, 32, 32), generator=seeded).float()
     data = model.data_preprocessor(dict(inputs=[image], data_samples=data_samples(1, 32)), False)
-    with torch.no_grad():
-        model.extract_feat(data['inputs'])
+    seen = branch_inputs(model, data['inputs'])
     rgb = image.flip(0)  # bgr_to_rgb
     mean = torch.tensor([123.675, 116.28, 103.53]).view(3, 1, 1)
     std = torch.tensor([58.395, 57.12, 57.375]).view(3, 1, 1)
@@ -232,13 +238,8 @@ def test_bottom_norm_alone(seeded):
     """A branch norm on the bottom only: the top sees the preprocessor's output unchanged."""
     lite_norm = dict(mean=[127.0] * 3, std=[128.0] * 3)
     model = build(segmentor_cfg(bottom_norm=lite_norm)).eval()
-    seen = {}
-    for name in ('top', 'bottom'):
-        getattr(model.backbone, name).register_forward_pre_hook(
-            lambda m, args, name=name: seen.setdefault(name, args[0]))
     x = torch.randn(1, 3, 32, 32, generator=seeded)
-    with torch.no_grad():
-        model.extract_feat(x)
+    seen = branch_inputs(model, x)
     mean = torch.tensor([123.675, 116.28, 103.53]).view(1, 3, 1, 1)
     std = torch.tensor([58.395, 57.12, 57.375]).view(1, 3, 1, 1)
     torch.testing.assert_close(seen['top'], x)
