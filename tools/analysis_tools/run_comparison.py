@@ -27,7 +27,8 @@ two-network models are then analysed on the validation split
 The results file (``--results``, default ``WORK_DIR/comparison.json``) is
 rewritten after every run, and a rerun skips the (row, seed) pairs it holds
 and resumes a training run cut off midway from its last checkpoint: a table
-can be built over several sittings. Per row it holds the parameters and FLOPs
+can be built over several sittings, and by several runners at once (each
+merges its runs into the file as it is on disk; give them different rows). Per row it holds the parameters and FLOPs
 (``tools/analysis_tools/benchmark.py --rounds 0`` at the crop size) and per seed the final
 mIoU of each output, the validation curve, per-class IoU and the training
 time (wall clock, summed over sittings; ``resumed`` marks runs that were cut
@@ -267,6 +268,19 @@ def train_and_score(suite: Suite, name: str, seed: int, run_dir: str, options: L
     return result
 
 
+def record(path: str, results: dict, rows: Dict[str, dict], run: Optional[tuple] = None) -> dict:
+    """Merge ``rows`` (row -> fields) and ``run`` ((row, seed, entry)) into the results file as it is
+    on disk now, write it and return it: several runners may share one results file."""
+    results = read_json(path) or results
+    for name, fields in rows.items():
+        results['rows'].setdefault(name, dict(runs={})).update(fields)
+    if run:
+        name, seed, entry = run
+        results['rows'][name]['runs'][seed] = entry
+    write_json(path, results)
+    return results
+
+
 def last_checkpoint(run_dir: str) -> str:
     with open(osp.join(run_dir, 'last_checkpoint')) as f:
         return f.read().strip()
@@ -276,9 +290,9 @@ def measure_cost(suite: Suite, names: List[str], work_dir: str) -> Dict[str, dic
     """Parameters and FLOPs of each row's model at the suite's crop, in one benchmark run."""
     specs = {name: '#'.join([suite.rows[name].config or suite.ensemble_config, *suite.rows[name].overrides])
              for name in names}
-    out = osp.join(work_dir, 'cost.json')
+    out = osp.join(work_dir, f'cost-{os.getpid()}.json')  # one per runner: several may share the work dir
     run(['tools/analysis_tools/benchmark.py', *dict.fromkeys(specs.values()), '--rounds', '0', '--shape',
-         *map(str, suite.crop), '--out', out], osp.join(work_dir, 'cost.log'))
+         *map(str, suite.crop), '--out', out], osp.join(work_dir, f'cost-{os.getpid()}.log'))
     measured = read_json(out)['results']
     return {name: dict(params=measured[spec]['params'], flops=measured[spec]['flops']) for name, spec in specs.items()}
 
@@ -330,25 +344,18 @@ def main() -> None:
     if (results['suite'], results['iters']) != (args.suite, iters):
         sys.exit(f'run_comparison: {results_path} holds suite {results["suite"]!r} at {results["iters"]} iterations, '
                  f'not {args.suite!r} at {iters}; give another --results')
-    for name in rows:
-        entry = results['rows'].setdefault(name, dict(label=suite.rows[name].label, runs={}))
-        entry['label'] = suite.rows[name].label
-    missing_cost = [name for name in rows if 'params' not in results['rows'][name]]
-    if missing_cost:
-        for name, cost in measure_cost(suite, missing_cost, work_dir).items():
-            results['rows'][name].update(cost)
-        write_json(results_path, results)
+    missing_cost = [name for name in rows if 'params' not in results['rows'].get(name, {})]
+    cost = measure_cost(suite, missing_cost, work_dir) if missing_cost else {}
+    results = record(results_path, results, {name: dict(label=suite.rows[name].label, **cost.get(name, {}))
+                                             for name in rows})
     for seed in seeds:
         for name in rows:
-            runs = results['rows'][name]['runs']
-            if str(seed) in runs:
+            if str(seed) in results['rows'][name]['runs']:
                 continue
             run_dir = osp.join(work_dir, f'seed{seed}', name)
-            runs[str(seed)] = train_and_score(suite, name, seed, run_dir,
-                                              run_options(suite, data, iters, seed, args.quick))
-            write_json(results_path, results)
-            print(f'seed {seed} {name}: ' + ', '.join(f'{o} {v:.2f}' for o, v in runs[str(seed)]['scores'].items()),
-                  flush=True)
+            entry = train_and_score(suite, name, seed, run_dir, run_options(suite, data, iters, seed, args.quick))
+            results = record(results_path, results, {name: {}}, (name, str(seed), entry))
+            print(f'seed {seed} {name}: ' + ', '.join(f'{o} {v:.2f}' for o, v in entry['scores'].items()), flush=True)
     report(results, results_path)
 
 
