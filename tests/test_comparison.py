@@ -80,9 +80,12 @@ def test_quick_demo_table_and_resume(demo_data, tmp_path):
     assert second['rows']['single_bottom']['runs']['0']['resumed'] is True
     assert set(second['rows']) == {'single_top', 'single_bottom', 'posthoc', 'ensemble'}
     assert set(second['rows']['ensemble']['runs']['0']['scores']) == {'top', 'bottom', 'mean'}
-    table = (tmp_path / 'comparison.md').read_text()
+    table, per_class = (tmp_path / 'comparison.md').read_text().split('Per-class IoU')
     assert table.count('\n| ') == 4  # one line per row after the header
     assert 'ensemble, trained jointly' in table
+    # Per class: the post-hoc ensemble's three outputs (the two singles and their mean), the joint ensemble's mean.
+    assert per_class.count('\n| ') == 1 + 3 + 1 and '| ensemble, trained jointly (no exchange), mean | 1 |' in per_class
+    assert (tmp_path / 'comparison_curves.png').stat().st_size > 0
 
 
 def test_quick_camvid_on_a_camvid_format_folder(tmp_path):

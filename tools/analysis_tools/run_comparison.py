@@ -383,11 +383,57 @@ def report(results: dict, results_path: str) -> str:
                      f' | {cost} | {time_text} |')
     iters = results['iters'] or "the configs'"
     table = '\n'.join(lines) + f'\n\n{results["suite"]}, {iters} iterations a run; mIoU mean ± std over seeds.\n'
+    table += per_class_table(results)
     with open(osp.splitext(results_path)[0] + '.md', 'w') as f:
         f.write(table)
     print(table)
+    if any(run.get('curve') for row in results['rows'].values() for run in row['runs'].values()):
+        plot_curves(results, osp.splitext(results_path)[0] + '_curves.png')
     return table
 
+
+def per_class_table(results: dict) -> str:
+    """Per-class IoU (mean over seeds) of the two-network rows' outputs: the post-hoc ensemble's
+    top and bottom (the two singles) and mean, and every other row's mean output."""
+    lines, classes = [], None
+    for row in results['rows'].values():
+        analysed = [r['cooperation'] for r in row['runs'].values() if 'cooperation' in r]
+        if not analysed:
+            continue
+        classes = analysed[0]['classes']
+        outputs = OUTPUTS if row['label'].startswith('post-hoc') else ('mean', )
+        for output in outputs:
+            per_seed = [[v if v is not None else float('nan') for v in a['iou'][output]] for a in analysed]
+            values = [statistics.mean(v) for v in zip(*per_seed)]
+            lines.append(f'| {row["label"]}, {output} | {len(analysed)} | ' + ' | '.join(f'{v:.1f}' for v in values) +
+                         ' |')
+    if not lines:
+        return ''
+    header = '| output | seeds | ' + ' | '.join(classes) + ' |\n|' + '---|' * (len(classes) + 2) + '\n'
+    return '\nPer-class IoU (%), mean over seeds:\n\n' + header + '\n'.join(lines) + '\n'
+
+
+def plot_curves(results: dict, path: str) -> None:
+    """Validation mIoU against iteration, one line per row and output (seeds averaged)."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
+    for row in results['rows'].values():
+        curves = [run['curve'] for run in row['runs'].values() if run.get('curve')]
+        if not curves:
+            continue
+        output = 'mean' if 'mean' in curves[0][-1] else next(o for o in OUTPUTS if o in curves[0][-1])
+        iters = [point['iter'] for point in curves[0]]
+        values = [statistics.mean(c[i][output] for c in curves if len(c) > i) for i in range(len(iters))]
+        ax.plot(iters, values, marker='o', label=f'{row["label"]} ({output})')
+    ax.set_xlabel('iteration')
+    ax.set_ylabel('val mIoU (%)')
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
 
 if __name__ == '__main__':
     main()
