@@ -49,7 +49,8 @@ def test_export_module_is_mmseg_inference(demo_model, output):
     assert logits.shape[1] == 5  # num_classes, not the 2 x 5 stacked channels
 
 
-@pytest.mark.parametrize('output', ['top', 'bottom', 'mean'])
+# 'bottom' is exported and verified at another shape by the tool test below.
+@pytest.mark.parametrize('output', ['top', 'mean'])
 def test_onnx_runtime_matches_pytorch_at_another_shape(demo_model, output, tmp_path):
     module = SegmentorForExport(demo_model, output)
     path = str(tmp_path / 'demo.onnx')

@@ -343,11 +343,15 @@ def test_dist_train_ranks_end_with_identical_weights(demo_data, tmp_path):
 
 def test_syncbn_paper_config_trains_in_one_process(demo_data, tmp_path):
     """configs/ccl/voc_xcep_r101.py as is (SyncBN), backbones shrunk, on demo data, one CPU process."""
-    from test_configs import shrink
+    from conftest import tiny_resnet
     cfg = Config.fromfile(os.path.join(ROOT, 'configs/ccl/voc_xcep_r101.py'))
-    assert cfg.model.decode_head.norm_cfg.type == 'SyncBN'
+    sync_bn = cfg.model.decode_head.norm_cfg
+    assert sync_bn.type == 'SyncBN'
     demo = demo_runner_cfg(demo_data, tmp_path, 1)
-    cfg.model = shrink(cfg.model)
+    small = dict(tiny_resnet(out_indices=(0, 1, 2, 3)), norm_cfg=sync_bn)  # 8..64 channels, SyncBN too
+    cfg.model.backbone['top'], cfg.model.backbone['bottom'] = small, small
+    cfg.model.decode_head.update(in_channels=(64, 64), c1_in_channels=(8, 8), in_index=(3, 3), channels=16,
+                                 c1_channels=8)
     cfg.model.decode_head.num_classes = 5
     cfg.model.data_preprocessor.size = (64, 64)
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator', 'test_evaluator',
