@@ -5,11 +5,4 @@ _base_ = [
     '../_base_/models/camvid_mobilenetv2-effnetlite0-os16.py', '../_base_/datasets/camvid-180x240.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_1k_camvid.py'
 ]
-model = dict(
-    _delete_=True,
-    type='EncoderDecoder',
-    data_preprocessor={{_base_.lite_data_preprocessor}},
-    backbone={{_base_.effnet_lite0}},
-    decode_head={{_base_.deeplabv3plus_head}},
-    train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+model = {{_base_.single_bottom}}

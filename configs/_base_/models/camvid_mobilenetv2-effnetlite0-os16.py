@@ -66,3 +66,14 @@ model = dict(
         loss_decode={{_base_.loss_decode}}),
     train_cfg=dict(),
     test_cfg=dict(mode='whole', output='mean'))
+# The single DeepLabV3+ of each branch (replacing the model above): exactly CCL's top
+# and bottom networks, each on its own input normalisation.
+single_top = dict(
+    _delete_=True,
+    type='EncoderDecoder',
+    data_preprocessor=data_preprocessor,
+    backbone=mobilenetv2,
+    decode_head=deeplabv3plus_head,
+    train_cfg=dict(),
+    test_cfg=dict(mode='whole'))
+single_bottom = dict(single_top, data_preprocessor=lite_data_preprocessor, backbone=effnet_lite0)
