@@ -104,6 +104,6 @@ def compare(module: SegmentorForExport, path: str, image: Tensor) -> Dict[str, f
         logits, labels = module(image)
     onnx = run_onnx(path, image.numpy())
     scale = float(logits.max() - logits.min()) or 1.0
-    return dict(max_abs_diff=float(np.abs(onnx['logits'] - logits.numpy()).max()),
-                relative_diff=float(np.abs(onnx['logits'] - logits.numpy()).max()) / scale,
+    max_abs_diff = float(np.abs(onnx['logits'] - logits.numpy()).max())
+    return dict(max_abs_diff=max_abs_diff, relative_diff=max_abs_diff / scale,
                 label_mismatch=float((onnx['labels'] != labels.numpy()).mean()))
