@@ -76,10 +76,11 @@ class Suite:
     crop: Tuple[int, int]  # (h, w) at which the parameters and FLOPs are counted
 
 
-def _cooperation_rows(ccl: str, points: str) -> Dict[str, Row]:
-    """The rows that differ from full CCL by one override, whatever the suite."""
+def _cooperation_rows(ccl: str, points: str, shipped: Optional[Dict[str, str]] = None) -> Dict[str, Row]:
+    """The rows that differ from full CCL by one override, whatever the suite; ``shipped``
+    maps the rows a suite ships as configs of their own to those configs, which run as they are."""
     no_connection = f'model.decode_head.cooperation_points={points}'
-    return {
+    rows = {
         'fscn': Row('one-way cooperation (FSCN), top -> bottom', ccl,
                     ('model.decode_head.direction=top_to_bottom', )),
         'ccl_noconn': Row('CCL without Connection 1 and 2', ccl, (no_connection, )),
@@ -96,6 +97,7 @@ def _cooperation_rows(ccl: str, points: str) -> Dict[str, Row]:
                                  'model.decode_head.fusion.zero_init=True')),
         'ccl_detach': Row('CCL, full, received features detached', ccl, ('model.decode_head.detach=True', )),
     }
+    return {name: Row(row.label, shipped[name]) if name in (shipped or {}) else row for name, row in rows.items()}
 
 
 DEMO_CCL = 'configs/ccl/demo_ccl.py'
@@ -130,7 +132,12 @@ SUITES = {
             'posthoc': Row('post-hoc ensemble of the two singles', None),
             'ensemble': Row('ensemble, trained jointly (no exchange)',
                             CAMVID.format('ccl/ensemble_mobilenetv2-effnetlite0')),
-            **_cooperation_rows(CAMVID.format('ccl/ccl_mobilenetv2-effnetlite0'), '[aspp,decoder]'),
+            **_cooperation_rows(
+                CAMVID.format('ccl/ccl_mobilenetv2-effnetlite0'), '[aspp,decoder]',
+                shipped={name: CAMVID.format(f'ccl/{prefix}_mobilenetv2-effnetlite0')
+                         for name, prefix in (('fscn', 'fscn'), ('ccl_noconn', 'ccl-noconn'),
+                                              ('ccl_conn1', 'ccl-conn1'), ('ccl_conn2', 'ccl-conn2'),
+                                              ('ccl_add', 'ccl-add'), ('ccl_reduced', 'ccl-reduced'))}),
             # mmseg's own heads on the top backbone (MobileNetV2), scored as its output.
             'fcn': Row('mmseg FCN, MobileNetV2-D8', CAMVID.format('mmseg_heads/fcn_mobilenetv2-d8'), (), ('top', )),
             'pspnet': Row('mmseg PSPNet, MobileNetV2-D8', CAMVID.format('mmseg_heads/pspnet_mobilenetv2-d8'), (),
@@ -143,12 +150,6 @@ SUITES = {
         iters=None,
         crop=(180, 240)),
 }
-# The CamVid rows of the paper are shipped as configs of their own; the table runs those.
-SUITES['camvid'].rows.update({
-    name: Row(SUITES['camvid'].rows[name].label, CAMVID.format(f'ccl/{config}_mobilenetv2-effnetlite0'))
-    for name, config in (('fscn', 'fscn'), ('ccl_noconn', 'ccl-noconn'), ('ccl_conn1', 'ccl-conn1'),
-                         ('ccl_conn2', 'ccl-conn2'), ('ccl_add', 'ccl-add'), ('ccl_reduced', 'ccl-reduced'))
-})
 
 
 def run(args: List[str], log: str, seconds_file: Optional[str] = None) -> float:
