@@ -83,8 +83,8 @@ def test_quick_demo_table_and_resume(demo_data, tmp_path):
     table, per_class = (tmp_path / 'comparison.md').read_text().split('Per-class IoU')
     assert table.count('\n| ') == 4  # one line per row after the header
     assert 'ensemble, trained jointly' in table
-    # Per class: the post-hoc ensemble's three outputs (the two singles and their mean), the joint ensemble's mean.
-    assert per_class.count('\n| ') == 1 + 3 + 1 and '| ensemble, trained jointly (no exchange), mean | 1 |' in per_class
+    # Per class: the post-hoc ensemble's outputs (the two singles, their mean, the oracle), the joint ensemble's three.
+    assert per_class.count('\n| ') == 1 + 4 + 3 and '| ensemble, trained jointly (no exchange), mean | 1 |' in per_class
     assert (tmp_path / 'comparison_curves.png').stat().st_size > 0
 
 
@@ -99,3 +99,75 @@ def test_quick_camvid_on_a_camvid_format_folder(tmp_path):
     assert posthoc['scores']['top'] == rows['single_top']['runs']['0']['scores']['top']
     assert rows['single_top']['flops'] > 0 and rows['posthoc']['params'] == (rows['single_top']['params'] +
                                                                             rows['single_bottom']['params'])
+
+
+def synthetic_results():
+    """A CamVid results file as the tool writes it, with made-up scores: two seeds of the
+    MobileNetV2 single, one of the post-hoc ensemble and of CCL (rows out of the suite's order)."""
+    classes = ['c0', 'c1']
+
+    def analysed(top, bottom):
+        return dict(classes=classes, iou=dict(top=top, bottom=bottom, mean=[50.0, 60.0], oracle=[70.0, 80.0]),
+                    pixel_shares={})
+
+    def curve(output, values):
+        return [dict(iter=200 * (i + 1), **{output: v}) for i, v in enumerate(values)]
+
+    return dict(suite='camvid', iters=None, rows=dict(
+        ccl=dict(label='CCL', params=3e6, flops=2e9, runs={'0': dict(
+            scores=dict(top=55.0, bottom=53.0, mean=58.0), seconds=600.0,
+            curve=[dict(iter=200 * (i + 1), top=v, bottom=v, mean=v) for i, v in enumerate([40, 50, 54, 57, 58])],
+            cooperation=analysed([30.0, 40.0], [20.0, 30.0]))}),
+        posthoc=dict(label='post-hoc', params=2e6, flops=1e9, runs={'0': dict(
+            scores=dict(top=56.0, bottom=52.0, mean=57.0), seconds=None,
+            cooperation=analysed([10.0, 20.0], [12.0, 22.0]))}),
+        single_top=dict(label='single', params=1e6, flops=5e8, runs={
+            '0': dict(scores=dict(top=56.0), seconds=300.0, curve=curve('top', [40, 50, 55, 55.5, 56.0])),
+            '1': dict(scores=dict(top=58.0), seconds=360.0, curve=curve('top', [40, 50, 55, 57.0, 58.0]))}),
+    ))
+
+
+def test_report_orders_rows_and_fills_the_readme(tmp_path):
+    """The table lists rows in the suite's order with mean ± std and the last fifth's change;
+    --readme fills the model-zoo table and the per-class block and keeps the rest of the file."""
+    results = synthetic_results()
+    path = tmp_path / 'camvid.json'
+    path.write_text(json.dumps(results))
+    readme = tmp_path / 'configs' / 'ccl' / 'README.md'
+    readme.parent.mkdir(parents=True)
+    readme.write_text('intro\n<!-- camvid table -->\nold\n<!-- /camvid table -->\nmiddle\n'
+                      '<!-- camvid per-class -->\nold\n<!-- /camvid per-class -->\nend\n')
+    suite = run_comparison.SUITES['camvid']
+    table = run_comparison.report(results, str(path), suite, str(readme))
+
+    lines = [line for line in table.split('\n\n')[0].splitlines()[2:]]
+    assert [line.split(' | ')[0] for line in lines] == ['| single', '| post-hoc', '| CCL']
+    # Two seeds of the single: 56 and 58; last fifth: 56 - 55.5 and 58 - 57, mean +0.75.
+    assert lines[0].startswith('| single | 2 | 57.00 ± 1.41 | — | — | +0.75 |')
+    assert '| CCL | 1 | 55.00 | 53.00 | 58.00 | +1.00 |' in lines[2]
+    assert (tmp_path / 'camvid.md').read_text() == table and (tmp_path / 'camvid_curves.png').stat().st_size > 0
+
+    text = readme.read_text()
+    assert text.startswith('intro\n') and '\nmiddle\n' in text and text.endswith('end\n') and 'old' not in text
+    zoo = text.split('<!-- camvid table -->\n')[1].split('<!-- /camvid table -->')[0].splitlines()[2:]
+    assert zoo[0].startswith('| single | MobileNetV2 | 180x240 | 1k | 2 | 1.00 | 0.50 | 57.00 ± 1.41 | — | — | ')
+    link = zoo[0].split('[config](')[1].split(')')[0]  # relative to the README, wherever it is
+    assert os.path.samefile(readme.parent / link,
+                            os.path.join(ROOT, 'configs/ccl/deeplabv3plus_mobilenetv2-os16_1xb8-1k_camvid-180x240.py'))
+    assert zoo[1].startswith('| post-hoc | MobileNetV2 / EfficientNet-Lite0 |') and zoo[1].endswith(' + merge |')
+    per_class = text.split('<!-- camvid per-class -->\n')[1].split('<!-- /camvid per-class -->')[0].splitlines()
+    assert per_class[0] == '| output | seeds | c0 | c1 |'
+    assert per_class[2:] == ['| post-hoc, top | 1 | 10.0 | 20.0 |', '| post-hoc, bottom | 1 | 12.0 | 22.0 |',
+                             '| post-hoc, mean | 1 | 50.0 | 60.0 |', '| post-hoc, oracle | 1 | 70.0 | 80.0 |',
+                             '| CCL, top | 1 | 30.0 | 40.0 |', '| CCL, bottom | 1 | 20.0 | 30.0 |',
+                             '| CCL, mean | 1 | 50.0 | 60.0 |']
+
+
+def test_report_names_a_readme_without_the_block(tmp_path):
+    path = tmp_path / 'camvid.json'
+    path.write_text(json.dumps(synthetic_results()))
+    readme = tmp_path / 'README.md'
+    readme.write_text('no blocks here\n')
+    with pytest.raises(SystemExit, match=r'README.md has no <!-- camvid table -->'):
+        run_comparison.report(synthetic_results(), str(path), run_comparison.SUITES['camvid'], str(readme))
+    assert readme.read_text() == 'no blocks here\n'

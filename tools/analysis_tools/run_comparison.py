@@ -2,6 +2,7 @@
 
     python tools/analysis_tools/run_comparison.py [--suite demo|camvid] [--data DIR] [--seeds 0 1 2] [--rows ROW ...]
                                    [--iters N] [--work-dir DIR] [--results FILE] [--quick] [--report]
+                                   [--readme configs/ccl/README.md]
 
 Trains and scores, with the same data, schedule and seeds, the rows of the
 paper (Tables 1-3): single DeepLabV3+ with each of the two backbones, the
@@ -33,7 +34,10 @@ merges its runs into the file as it is on disk; give them different rows). Per r
 mIoU of each output, the validation curve, per-class IoU and the training
 time (wall clock, summed over sittings; ``resumed`` marks runs that were cut
 off, whose time includes the iterations redone since their last checkpoint).
-``comparison.md`` beside it is the table (mean ± std over seeds).
+``comparison.md`` beside it is the table (mean ± std over seeds, and how much
+the last fifth of training moved each row) with per-class IoU, and
+``comparison_curves.png`` the validation curves; ``--readme`` also writes the
+model-zoo table and the per-class table into a method README.
 
 ``--quick``: 2 iterations, one seed, batch 2; a smoke test, not a result.
 """
@@ -42,6 +46,7 @@ import glob
 import json
 import os
 import os.path as osp
+import re
 import statistics
 import subprocess
 import sys
@@ -74,6 +79,9 @@ class Suite:
     ensemble_config: str  # scores the post-hoc ensemble of the two singles
     iters: Optional[int]  # None: the configs' own schedule
     crop: Tuple[int, int]  # (h, w) at which the parameters and FLOPs are counted
+    backbones: Tuple[str, str] = ('top backbone', 'bottom backbone')
+    curve_rows: Tuple[str, ...] = ()  # rows in the curve plot (all if empty)
+    per_class_rows: Tuple[str, ...] = ('posthoc', 'ensemble', 'ccl')  # rows in the README's per-class table
 
 
 def _cooperation_rows(ccl: str, points: str, shipped: Optional[Dict[str, str]] = None) -> Dict[str, Row]:
@@ -148,7 +156,10 @@ SUITES = {
         paper_rows=PAPER_ROWS,
         ensemble_config=CAMVID.format('ccl/ensemble_mobilenetv2-effnetlite0'),
         iters=None,
-        crop=(180, 240)),
+        crop=(180, 240),
+        backbones=('MobileNetV2', 'EfficientNet-Lite0'),
+        curve_rows=('single_top', 'single_bottom', 'ensemble', 'ccl', 'ccl_add', 'ccl_reduced'),
+        per_class_rows=('posthoc', 'ensemble', 'fscn', 'ccl', 'ccl_add', 'ccl_reduced')),
 }
 
 
@@ -319,12 +330,14 @@ def main() -> None:
                                     for s, suite in SUITES.items()))
     parser.add_argument('--quick', action='store_true', help='2 iterations, one seed, batch 2: a smoke test')
     parser.add_argument('--report', action='store_true', help='only rewrite the table from the results file')
+    parser.add_argument('--readme', help='also fill this README\'s <!-- SUITE table --> and <!-- SUITE per-class --> '
+                        'blocks (e.g. configs/ccl/README.md)')
     args = parser.parse_args()
     suite = SUITES[args.suite]
     work_dir = osp.abspath(args.work_dir or f'work_dirs/comparison_{args.suite}')
     results_path = osp.abspath(args.results or osp.join(work_dir, 'comparison.json'))
     if args.report:
-        report(read_json(results_path), results_path)
+        report(read_json(results_path), results_path, suite, args.readme)
         return
     rows = order_rows(list(args.rows or suite.paper_rows))
     unknown = [r for r in rows if r not in suite.rows]
@@ -357,7 +370,7 @@ def main() -> None:
             entry = train_and_score(suite, name, seed, run_dir, run_options(suite, data, iters, seed, args.quick))
             results = record(results_path, results, {name: {}}, (name, str(seed), entry))
             print(f'seed {seed} {name}: ' + ', '.join(f'{o} {v:.2f}' for o, v in entry['scores'].items()), flush=True)
-    report(results, results_path)
+    report(results, results_path, suite, args.readme)
 
 
 def summarise(values: List[float]) -> str:
@@ -368,41 +381,80 @@ def summarise(values: List[float]) -> str:
     return f'{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}'
 
 
-def report(results: dict, results_path: str) -> str:
-    """Write the table beside the results file (``.md``): mIoU mean ± std over seeds,
-    parameters, FLOPs, training time as the median over seeds with its range."""
-    lines = ['| row | seeds | mIoU top | mIoU bottom | mIoU mean | params (M) | GFLOPs | training time (min), '
-             'median (min-max) |', '|---|---|---|---|---|---|---|---|']
-    for row in results['rows'].values():
+def ordered_rows(results: dict, suite: Optional[Suite]) -> List[str]:
+    """The results' rows in the suite's order (rows the suite does not know last)."""
+    known = [name for name in (suite.rows if suite else ()) if name in results['rows']]
+    return known + [name for name in results['rows'] if name not in known]
+
+
+def main_output(row: dict) -> Optional[str]:
+    """The output a row is judged by: ``mean`` for two networks, else its one output."""
+    outputs = {o for run in row['runs'].values() for o in run['scores']}
+    return 'mean' if 'mean' in outputs else next((o for o in OUTPUTS if o in outputs), None)
+
+
+def last_fifth_change(row: dict) -> List[float]:
+    """Per seed, how much the main output's val mIoU moved over the last fifth of training:
+    the last validation minus the last one at or before 4/5 of the iterations."""
+    output, changes = main_output(row), []
+    for run in row['runs'].values():
+        curve = run.get('curve') or []
+        if len(curve) < 2:
+            continue
+        before = [point for point in curve if point['iter'] <= 0.8 * curve[-1]['iter']]
+        if before:
+            changes.append(curve[-1][output] - before[-1][output])
+    return changes
+
+
+def report(results: dict, results_path: str, suite: Optional[Suite] = None, readme: Optional[str] = None) -> str:
+    """Write the table beside the results file (``.md``): mIoU mean ± std over seeds, the change
+    over the last fifth of training, parameters, FLOPs, training time as the median over seeds
+    with its range; per-class IoU; the validation curves (``_curves.png``). With ``readme``,
+    rewrite that file's ``<!-- SUITE table -->`` and ``<!-- SUITE per-class -->`` blocks."""
+    lines = ['| row | seeds | mIoU top | mIoU bottom | mIoU mean | last fifth Δ | params (M) | GFLOPs | '
+             'training time (min), median (min-max) |', '|---|---|---|---|---|---|---|---|---|']
+    names = ordered_rows(results, suite)
+    for name in names:
+        row = results['rows'][name]
         runs = list(row['runs'].values())
         scores = {o: [r['scores'][o] for r in runs if o in r['scores']] for o in OUTPUTS}
         seconds = [r['seconds'] for r in runs if r.get('seconds')]
         time_text = (f'{statistics.median(seconds) / 60:.1f} ({min(seconds) / 60:.1f}-{max(seconds) / 60:.1f})'
                      if seconds else '— (no training)')
         cost = (f'{row["params"] / 1e6:.2f} | {row["flops"] / 1e9:.2f}' if 'params' in row else '— | —')
+        change = last_fifth_change(row)
+        change_text = f'{statistics.mean(change):+.2f}' if change else '—'
         lines.append(f'| {row["label"]} | {len(runs)} | ' + ' | '.join(summarise(scores[o]) for o in OUTPUTS) +
-                     f' | {cost} | {time_text} |')
+                     f' | {change_text} | {cost} | {time_text} |')
     iters = results['iters'] or "the configs'"
-    table = '\n'.join(lines) + f'\n\n{results["suite"]}, {iters} iterations a run; mIoU mean ± std over seeds.\n'
-    table += per_class_table(results)
+    table = ('\n'.join(lines) + f'\n\n{results["suite"]}, {iters} iterations a run; mIoU mean ± std over seeds; '
+             'last fifth Δ: change of the main output (mean for two networks) over the last fifth of training, '
+             'mean over seeds.\n')
+    per_class = per_class_table(results, names)
+    table += '\nPer-class IoU (%), mean over seeds:\n\n' + per_class if per_class else ''
     with open(osp.splitext(results_path)[0] + '.md', 'w') as f:
         f.write(table)
     print(table)
-    if any(run.get('curve') for row in results['rows'].values() for run in row['runs'].values()):
-        plot_curves(results, osp.splitext(results_path)[0] + '_curves.png')
+    curve_rows = [n for n in names if not suite or not suite.curve_rows or n in suite.curve_rows]
+    if any(run.get('curve') for n in curve_rows for run in results['rows'][n]['runs'].values()):
+        plot_curves(results, curve_rows, osp.splitext(results_path)[0] + '_curves.png')
+    if readme:
+        update_readme(readme, results, names, suite)
     return table
 
 
-def per_class_table(results: dict) -> str:
-    """Per-class IoU (mean over seeds) of the two-network rows' outputs: the post-hoc ensemble's
-    top and bottom (the two singles) and mean, and every other row's mean output."""
+def per_class_table(results: dict, names: List[str]) -> str:
+    """Per-class IoU (mean over seeds) of the analysed two-network rows: top, bottom and mean, and
+    for the post-hoc ensemble also the oracle (right wherever either single is right)."""
     lines, classes = [], None
-    for row in results['rows'].values():
+    for name in names:
+        row = results['rows'][name]
         analysed = [r['cooperation'] for r in row['runs'].values() if 'cooperation' in r]
         if not analysed:
             continue
         classes = analysed[0]['classes']
-        outputs = OUTPUTS if row['label'].startswith('post-hoc') else ('mean', )
+        outputs = (*OUTPUTS, 'oracle') if name == 'posthoc' else OUTPUTS
         for output in outputs:
             per_seed = [[v if v is not None else float('nan') for v in a['iou'][output]] for a in analysed]
             values = [statistics.mean(v) for v in zip(*per_seed)]
@@ -411,23 +463,66 @@ def per_class_table(results: dict) -> str:
     if not lines:
         return ''
     header = '| output | seeds | ' + ' | '.join(classes) + ' |\n|' + '---|' * (len(classes) + 2) + '\n'
-    return '\nPer-class IoU (%), mean over seeds:\n\n' + header + '\n'.join(lines) + '\n'
+    return header + '\n'.join(lines) + '\n'
 
 
-def plot_curves(results: dict, path: str) -> None:
-    """Validation mIoU against iteration, one line per row and output (seeds averaged)."""
+def zoo_table(results: dict, names: List[str], suite: Suite, readme_dir: str) -> str:
+    """The model-zoo table of a method README: one line per row with at least one finished seed."""
+    lines = ['| Method | Backbone (top / bottom) | Crop Size | Lr schd | Seeds | Params (M) | GFLOPs | mIoU top | '
+             'mIoU bottom | mIoU mean | config |', '|---|---|---|---|---|---|---|---|---|---|---|']
+    for name in names:
+        row, spec = results['rows'][name], suite.rows.get(name)
+        runs = list(row['runs'].values())
+        if not runs or spec is None:
+            continue
+        config = spec.config or suite.ensemble_config
+        schedule, crop = re.search(r'-(\d+k)_.*-(\d+x\d+)\.py$', config).groups()
+        backbone = {('top', ): suite.backbones[0], ('bottom', ): suite.backbones[1]}.get(
+            spec.outputs, ' / '.join(suite.backbones))
+        link = f'[config]({osp.relpath(osp.join(ROOT, config), readme_dir)})'
+        link += ' + merge' if spec.config is None else ' + overrides' if spec.overrides else ''
+        scores = [summarise([r['scores'][o] for r in runs if o in r['scores']]) for o in OUTPUTS]
+        lines.append(f'| {row["label"]} | {backbone} | {crop} | {schedule} | {len(runs)} | '
+                     f'{row["params"] / 1e6:.2f} | {row["flops"] / 1e9:.2f} | ' + ' | '.join(scores) + f' | {link} |')
+    return '\n'.join(lines) + '\n'
+
+
+def update_readme(path: str, results: dict, names: List[str], suite: Suite) -> None:
+    """Replace the text between ``<!-- SUITE table -->`` and ``<!-- /SUITE table -->`` (and the
+    same for ``per-class``, with the suite's per-class rows) with the tables made from ``results``."""
+    with open(path) as f:
+        text = f.read()
+    blocks = {'table': zoo_table(results, names, suite, osp.dirname(osp.abspath(path))),
+              'per-class': per_class_table(results, [n for n in names if n in suite.per_class_rows])}
+    for block, content in blocks.items():
+        begin, end = f'<!-- {results["suite"]} {block} -->\n', f'<!-- /{results["suite"]} {block} -->'
+        if begin not in text or end not in text:
+            sys.exit(f'run_comparison: {path} has no {begin.strip()} ... {end} block to fill')
+        head, rest = text.split(begin, 1)
+        text = head + begin + content + end + rest.split(end, 1)[1]
+    atomic_write(text.encode(), path)
+
+
+def plot_curves(results: dict, names: List[str], path: str) -> None:
+    """Validation mIoU against iteration (seeds averaged): a line per row and output, the
+    style telling the output (top solid, bottom dashed, mean dotted)."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
-    for row in results['rows'].values():
+    styles = dict(top='-', bottom='--', mean=':')
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
+    for name in names:
+        row = results['rows'][name]
         curves = [run['curve'] for run in row['runs'].values() if run.get('curve')]
         if not curves:
             continue
-        output = 'mean' if 'mean' in curves[0][-1] else next(o for o in OUTPUTS if o in curves[0][-1])
-        iters = [point['iter'] for point in curves[0]]
-        values = [statistics.mean(c[i][output] for c in curves if len(c) > i) for i in range(len(iters))]
-        ax.plot(iters, values, marker='o', label=f'{row["label"]} ({output})')
+        color = None
+        for output in (o for o in OUTPUTS if o in curves[0][-1]):
+            iters = [point['iter'] for point in curves[0]]
+            values = [statistics.mean(c[i][output] for c in curves if len(c) > i) for i in range(len(iters))]
+            line, = ax.plot(iters, values, styles[output], marker='o', markersize=3, color=color,
+                            label=f'{row["label"]} ({output})')
+            color = line.get_color()
     ax.set_xlabel('iteration')
     ax.set_ylabel('val mIoU (%)')
     ax.grid(alpha=0.3)
@@ -435,6 +530,7 @@ def plot_curves(results: dict, path: str) -> None:
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
 
 if __name__ == '__main__':
     main()
