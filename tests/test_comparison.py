@@ -5,6 +5,7 @@ import os
 
 import pytest
 import torch
+import yaml
 from mmengine.config import Config, DictAction
 
 from mmseg.registry import MODELS
@@ -137,6 +138,12 @@ def test_report_orders_rows_and_fills_the_readme(tmp_path):
     readme.parent.mkdir(parents=True)
     readme.write_text('intro\n<!-- camvid table -->\nold\n<!-- /camvid table -->\nmiddle\n'
                       '<!-- camvid per-class -->\nold\n<!-- /camvid per-class -->\nend\n')
+    single, ccl, add = (f'configs/ccl/{c}_1xb8-1k_camvid-180x240.py' for c in (
+        'deeplabv3plus_mobilenetv2-os16', 'ccl_mobilenetv2-effnetlite0', 'ccl-add_mobilenetv2-effnetlite0'))
+    other = dict(Name='ccl-add', Results=[], Config=add)
+    metafile = readme.parent / 'metafile.yaml'
+    metafile.write_text(yaml.safe_dump(dict(Collections=[dict(Name='CCL')], Models=[
+        dict(Name='single', Results=[], Config=single), dict(Name='ccl', Results=[], Config=ccl), other])))
     suite = run_comparison.SUITES['camvid']
     table = run_comparison.report(results, str(path), suite, str(readme))
 
@@ -161,6 +168,11 @@ def test_report_orders_rows_and_fills_the_readme(tmp_path):
                              '| post-hoc, mean | 1 | 50.0 | 60.0 |', '| post-hoc, oracle | 1 | 70.0 | 80.0 |',
                              '| CCL, top | 1 | 30.0 | 40.0 |', '| CCL, bottom | 1 | 20.0 | 30.0 |',
                              '| CCL, mean | 1 | 50.0 | 60.0 |']
+    # The metafile: results of the configs run as shipped (two seeds of the single averaged), the rest untouched.
+    models = yaml.safe_load(metafile.read_text())['Models']
+    assert models[0]['Results'] == [dict(Task='Semantic Segmentation', Dataset='CamVid', Metrics={'mIoU': 57.0})]
+    assert models[1]['Results'][0]['Metrics'] == {'mIoU': 58.0, 'mIoU(top)': 55.0, 'mIoU(bottom)': 53.0}
+    assert models[2] == other
 
 
 def test_report_names_a_readme_without_the_block(tmp_path):

@@ -37,7 +37,8 @@ off, whose time includes the iterations redone since their last checkpoint).
 ``comparison.md`` beside it is the table (mean ± std over seeds, and how much
 the last fifth of training moved each row) with per-class IoU, and
 ``comparison_curves.png`` the validation curves; ``--readme`` also writes the
-model-zoo table and the per-class table into a method README.
+model-zoo table and the per-class table into a method README, and the
+results of the configs run as shipped into the ``metafile.yaml`` beside it.
 
 ``--quick``: 2 iterations, one seed, batch 2; a smoke test, not a result.
 """
@@ -80,6 +81,7 @@ class Suite:
     iters: Optional[int]  # None: the configs' own schedule
     crop: Tuple[int, int]  # (h, w) at which the parameters and FLOPs are counted
     backbones: Tuple[str, str] = ('top backbone', 'bottom backbone')
+    dataset: str = 'synthetic shapes'  # as the model-zoo metafile names it
     curve_rows: Tuple[str, ...] = ()  # rows in the curve plot (all if empty)
     per_class_rows: Tuple[str, ...] = ('posthoc', 'ensemble', 'ccl')  # rows in the README's per-class table
 
@@ -158,6 +160,7 @@ SUITES = {
         iters=None,
         crop=(180, 240),
         backbones=('MobileNetV2', 'EfficientNet-Lite0'),
+        dataset='CamVid',
         curve_rows=('single_top', 'single_bottom', 'ensemble', 'ccl', 'ccl_add', 'ccl_reduced'),
         per_class_rows=('posthoc', 'ensemble', 'fscn', 'ccl', 'ccl_add', 'ccl_reduced')),
 }
@@ -331,7 +334,7 @@ def main() -> None:
     parser.add_argument('--quick', action='store_true', help='2 iterations, one seed, batch 2: a smoke test')
     parser.add_argument('--report', action='store_true', help='only rewrite the table from the results file')
     parser.add_argument('--readme', help='also fill this README\'s <!-- SUITE table --> and <!-- SUITE per-class --> '
-                        'blocks (e.g. configs/ccl/README.md)')
+                        'blocks (e.g. configs/ccl/README.md), and the results of metafile.yaml beside it')
     args = parser.parse_args()
     suite = SUITES[args.suite]
     work_dir = osp.abspath(args.work_dir or f'work_dirs/comparison_{args.suite}')
@@ -441,6 +444,9 @@ def report(results: dict, results_path: str, suite: Optional[Suite] = None, read
         plot_curves(results, curve_rows, osp.splitext(results_path)[0] + '_curves.png')
     if readme:
         update_readme(readme, results, names, suite)
+        metafile = osp.join(osp.dirname(readme), 'metafile.yaml')
+        if osp.isfile(metafile):
+            update_metafile(metafile, results, suite, suite.dataset)
     return table
 
 
@@ -501,6 +507,26 @@ def update_readme(path: str, results: dict, names: List[str], suite: Suite) -> N
         head, rest = text.split(begin, 1)
         text = head + begin + content + end + rest.split(end, 1)[1]
     atomic_write(text.encode(), path)
+
+
+def update_metafile(path: str, results: dict, suite: Suite, dataset: str) -> None:
+    """Set the ``Results`` of every model in a model-zoo ``metafile.yaml`` whose config is a row run
+    as shipped (no overrides): mIoU of its main output, and of top and bottom for two networks,
+    mean over seeds."""
+    import yaml
+    with open(path) as f:
+        metafile = yaml.safe_load(f)
+    by_config = {row.config: name for name, row in suite.rows.items() if row.config and not row.overrides}
+    for model in metafile['Models']:
+        name = by_config.get(model['Config'])
+        runs = list(results['rows'].get(name, {}).get('runs', {}).values())
+        if not runs:
+            continue
+        mean = {o: round(statistics.mean(r['scores'][o] for r in runs), 2) for o in runs[0]['scores']}
+        metrics = dict(mIoU=mean['mean'], **{f'mIoU({o})': mean[o] for o in ('top', 'bottom')}) \
+            if 'mean' in mean else dict(mIoU=next(iter(mean.values())))
+        model['Results'] = [{'Task': 'Semantic Segmentation', 'Dataset': dataset, 'Metrics': metrics}]
+    atomic_write(yaml.safe_dump(metafile, sort_keys=False, allow_unicode=True, width=120).encode(), path)
 
 
 def plot_curves(results: dict, names: List[str], path: str) -> None:
