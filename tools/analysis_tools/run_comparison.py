@@ -384,9 +384,9 @@ def summarise(values: List[float]) -> str:
     return f'{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}'
 
 
-def ordered_rows(results: dict, suite: Optional[Suite]) -> List[str]:
+def ordered_rows(results: dict, suite: Suite) -> List[str]:
     """The results' rows in the suite's order (rows the suite does not know last)."""
-    known = [name for name in (suite.rows if suite else ()) if name in results['rows']]
+    known = [name for name in suite.rows if name in results['rows']]
     return known + [name for name in results['rows'] if name not in known]
 
 
@@ -410,7 +410,7 @@ def last_fifth_change(row: dict) -> List[float]:
     return changes
 
 
-def report(results: dict, results_path: str, suite: Optional[Suite] = None, readme: Optional[str] = None) -> str:
+def report(results: dict, results_path: str, suite: Suite, readme: Optional[str] = None) -> str:
     """Write the table beside the results file (``.md``): mIoU mean ± std over seeds, the change
     over the last fifth of training, parameters, FLOPs, training time as the median over seeds
     with its range; per-class IoU; the validation curves (``_curves.png``). With ``readme``,
@@ -439,14 +439,14 @@ def report(results: dict, results_path: str, suite: Optional[Suite] = None, read
     with open(osp.splitext(results_path)[0] + '.md', 'w') as f:
         f.write(table)
     print(table)
-    curve_rows = [n for n in names if not suite or not suite.curve_rows or n in suite.curve_rows]
+    curve_rows = [n for n in names if not suite.curve_rows or n in suite.curve_rows]
     if any(run.get('curve') for n in curve_rows for run in results['rows'][n]['runs'].values()):
         plot_curves(results, curve_rows, osp.splitext(results_path)[0] + '_curves.png')
     if readme:
         update_readme(readme, results, names, suite)
         metafile = osp.join(osp.dirname(readme), 'metafile.yaml')
         if osp.isfile(metafile):
-            update_metafile(metafile, results, suite, suite.dataset)
+            update_metafile(metafile, results, suite)
     return table
 
 
@@ -509,7 +509,7 @@ def update_readme(path: str, results: dict, names: List[str], suite: Suite) -> N
     atomic_write(text.encode(), path)
 
 
-def update_metafile(path: str, results: dict, suite: Suite, dataset: str) -> None:
+def update_metafile(path: str, results: dict, suite: Suite) -> None:
     """Set the ``Results`` of every model in a model-zoo ``metafile.yaml`` whose config is a row run
     as shipped (no overrides): mIoU of its main output, and of top and bottom for two networks,
     mean over seeds."""
@@ -518,14 +518,15 @@ def update_metafile(path: str, results: dict, suite: Suite, dataset: str) -> Non
         metafile = yaml.safe_load(f)
     by_config = {row.config: name for name, row in suite.rows.items() if row.config and not row.overrides}
     for model in metafile['Models']:
-        name = by_config.get(model['Config'])
-        runs = list(results['rows'].get(name, {}).get('runs', {}).values())
+        row = results['rows'].get(by_config.get(model['Config']), {})
+        runs = list(row.get('runs', {}).values())
         if not runs:
             continue
         mean = {o: round(statistics.mean(r['scores'][o] for r in runs), 2) for o in runs[0]['scores']}
-        metrics = dict(mIoU=mean['mean'], **{f'mIoU({o})': mean[o] for o in ('top', 'bottom')}) \
-            if 'mean' in mean else dict(mIoU=next(iter(mean.values())))
-        model['Results'] = [{'Task': 'Semantic Segmentation', 'Dataset': dataset, 'Metrics': metrics}]
+        metrics = dict(mIoU=mean[main_output(row)])
+        if 'mean' in mean:
+            metrics.update({f'mIoU({o})': mean[o] for o in ('top', 'bottom')})
+        model['Results'] = [{'Task': 'Semantic Segmentation', 'Dataset': suite.dataset, 'Metrics': metrics}]
     atomic_write(yaml.safe_dump(metafile, sort_keys=False, allow_unicode=True, width=120).encode(), path)
 
 
@@ -542,9 +543,8 @@ def plot_curves(results: dict, names: List[str], path: str) -> None:
         curves = [run['curve'] for run in row['runs'].values() if run.get('curve')]
         if not curves:
             continue
-        color = None
+        color, iters = None, [point['iter'] for point in curves[0]]
         for output in (o for o in OUTPUTS if o in curves[0][-1]):
-            iters = [point['iter'] for point in curves[0]]
             values = [statistics.mean(c[i][output] for c in curves if len(c) > i) for i in range(len(iters))]
             line, = ax.plot(iters, values, styles[output], marker='o', markersize=3, color=color,
                             label=f'{row["label"]} ({output})')
