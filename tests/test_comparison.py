@@ -73,6 +73,9 @@ def test_quick_demo_table_and_resume(demo_data, tmp_path):
     (tmp_path / 'comparison.json').write_text(json.dumps(first))
     top_log = tmp_path / 'seed0' / 'single_top' / 'train.log'
     size = top_log.stat().st_size
+    # As if the joint ensemble had been cut off before its first checkpoint: its time starts again with it.
+    (tmp_path / 'seed0' / 'ensemble').mkdir()
+    (tmp_path / 'seed0' / 'ensemble' / 'train_seconds.json').write_text('1e6')
     run(*args, '--rows', 'single_top', 'single_bottom', 'ensemble')
     second = results(tmp_path / 'comparison.json')
     assert top_log.stat().st_size == size  # not trained again
@@ -81,6 +84,7 @@ def test_quick_demo_table_and_resume(demo_data, tmp_path):
     assert second['rows']['single_bottom']['runs']['0']['resumed'] is True
     assert set(second['rows']) == {'single_top', 'single_bottom', 'posthoc', 'ensemble'}
     assert set(second['rows']['ensemble']['runs']['0']['scores']) == {'top', 'bottom', 'mean'}
+    assert second['rows']['ensemble']['runs']['0']['seconds'] < 1e6
     table, per_class = (tmp_path / 'comparison.md').read_text().split('Per-class IoU')
     assert table.count('\n| ') == 4  # one line per row after the header
     assert 'ensemble, trained jointly' in table

@@ -271,9 +271,12 @@ def train_and_score(suite: Suite, name: str, seed: int, run_dir: str, options: L
         result['cooperation'] = cooperation(suite.ensemble_config, merged, osp.join(run_dir, 'cooperation'), options)
         return result
     resumed = osp.isfile(osp.join(run_dir, 'last_checkpoint'))
+    seconds_file = osp.join(run_dir, 'train_seconds.json')
+    if not resumed and osp.isfile(seconds_file):
+        os.remove(seconds_file)  # cut off before its first checkpoint: training starts again, so does its time
     seconds = run(['tools/train.py', row.config, '--work-dir', run_dir, *(['--resume'] if resumed else []),
                    '--cfg-options', *options, *row.overrides],
-                  osp.join(run_dir, 'train.log'), seconds_file=osp.join(run_dir, 'train_seconds.json'))
+                  osp.join(run_dir, 'train.log'), seconds_file=seconds_file)
     curve = validation_curve(run_dir, row.outputs)
     result = dict(scores={o: curve[-1][o] for o in row.outputs}, seconds=seconds, curve=curve,
                   resumed=resumed or None)
