@@ -106,6 +106,26 @@ def test_quick_camvid_on_a_camvid_format_folder(tmp_path):
                                                                             rows['single_bottom']['params'])
 
 
+def test_timing_records_every_row_side_by_side(tmp_path):
+    """--timing trains nothing and times the rows in one benchmark run, as ratios to the first; a row
+    timed in an earlier run loses its timing (not measured side by side with these)."""
+    path = tmp_path / 'comparison.json'
+    stale = dict(step=9.0, step_iqr=0.0, latency=9.0, latency_iqr=0.0, memory_mib=1.0)
+    path.write_text(json.dumps(dict(suite='demo', iters=600, rows=dict(
+        ccl=dict(label='CCL', params=1, flops=1, runs={}, timing=stale)))))
+    run('tools/analysis_tools/run_comparison.py', '--timing', '1', '--rows', 'single_top', 'ensemble',
+        '--work-dir', str(tmp_path), '--results', str(path))
+    results = json.loads(path.read_text())
+    rows = results['rows']
+    assert results['timing']['reference'] == 'single_top' and 'rounds=1' in results['timing']['setting']
+    assert rows['single_top']['timing']['step'] == 1.0 and rows['single_top']['timing']['latency'] == 1.0
+    assert rows['ensemble']['timing']['step'] > 1.0 and rows['ensemble']['timing']['memory_mib'] > 0
+    assert rows['ensemble']['params'] > rows['single_top']['params'] and rows['ensemble']['runs'] == {}
+    assert rows['ccl']['timing'] is None
+    assert not (tmp_path / 'seed0').exists()  # nothing trained
+    assert '| ensemble, trained jointly (no exchange) | 0 |' in (tmp_path / 'comparison.md').read_text()
+
+
 def synthetic_results():
     """A CamVid results file as the tool writes it, with made-up scores: two seeds of the
     MobileNetV2 single, one of the post-hoc ensemble and of CCL (rows out of the suite's order)."""
@@ -119,17 +139,19 @@ def synthetic_results():
         return [dict(iter=200 * (i + 1), **{output: v}) for i, v in enumerate(values)]
 
     return dict(suite='camvid', iters=None, rows=dict(
-        ccl=dict(label='CCL', params=3e6, flops=2e9, runs={'0': dict(
+        ccl=dict(label='CCL', params=3e6, flops=2e9, timing=dict(
+            step=2.5, step_iqr=0.1, latency=2.0, latency_iqr=0.05, memory_mib=float('nan')), runs={'0': dict(
             scores=dict(top=55.0, bottom=53.0, mean=58.0), seconds=600.0,
             curve=[dict(iter=200 * (i + 1), top=v, bottom=v, mean=v) for i, v in enumerate([40, 50, 54, 57, 58])],
             cooperation=analysed([30.0, 40.0], [20.0, 30.0]))}),
         posthoc=dict(label='post-hoc', params=2e6, flops=1e9, runs={'0': dict(
             scores=dict(top=56.0, bottom=52.0, mean=57.0), seconds=None,
             cooperation=analysed([10.0, 20.0], [12.0, 22.0]))}),
-        single_top=dict(label='single', params=1e6, flops=5e8, runs={
+        single_top=dict(label='single', params=1e6, flops=5e8, timing=dict(
+            step=1.0, step_iqr=0.0, latency=1.0, latency_iqr=0.0, memory_mib=100.0), runs={
             '0': dict(scores=dict(top=56.0), seconds=300.0, curve=curve('top', [40, 50, 55, 55.5, 56.0])),
             '1': dict(scores=dict(top=58.0), seconds=360.0, curve=curve('top', [40, 50, 55, 57.0, 58.0]))}),
-    ))
+    ), timing=dict(setting='device=cpu rounds=3', reference='single_top'))
 
 
 def test_report_orders_rows_and_fills_the_readme(tmp_path):
@@ -154,14 +176,18 @@ def test_report_orders_rows_and_fills_the_readme(tmp_path):
     lines = [line for line in table.split('\n\n')[0].splitlines()[2:]]
     assert [line.split(' | ')[0] for line in lines] == ['| single', '| post-hoc', '| CCL']
     # Two seeds of the single: 56 and 58; last fifth: 56 - 55.5 and 58 - 57, mean +0.75.
-    assert lines[0].startswith('| single | 2 | 57.00 ± 1.41 | — | — | +0.75 |')
-    assert '| CCL | 1 | 55.00 | 53.00 | 58.00 | +1.00 |' in lines[2]
+    assert lines[0].startswith('| single | 2 | 57.00 ± 1.41 | — | — | +0.75 | 1.00 | 0.50 | 1.00 ± 0.00 | 1.00 ± 0.00 '
+                               '| 100 |')
+    assert '| post-hoc | 1 | 56.00 | 52.00 | 57.00 | — | 2.00 | 1.00 | — | — | — |' in lines[1]  # not timed
+    assert '| CCL | 1 | 55.00 | 53.00 | 58.00 | +1.00 | 3.00 | 2.00 | 2.50 ± 0.10 | 2.00 ± 0.05 | — |' in lines[2]
+    assert 'ratios to "single", timed side by side' in table and 'device=cpu rounds=3' in table
     assert (tmp_path / 'camvid.md').read_text() == table and (tmp_path / 'camvid_curves.png').stat().st_size > 0
 
     text = readme.read_text()
     assert text.startswith('intro\n') and '\nmiddle\n' in text and text.endswith('end\n') and 'old' not in text
     zoo = text.split('<!-- camvid table -->\n')[1].split('<!-- /camvid table -->')[0].splitlines()[2:]
-    assert zoo[0].startswith('| single | MobileNetV2 | 180x240 | 1k | 2 | 1.00 | 0.50 | 57.00 ± 1.41 | — | — | ')
+    assert zoo[0].startswith('| single | MobileNetV2 | 180x240 | 1k | 2 | 1.00 | 0.50 | 1.00 ± 0.00 | 1.00 ± 0.00 '
+                             '| 57.00 ± 1.41 | — | — | ')
     link = zoo[0].split('[config](')[1].split(')')[0]  # relative to the README, wherever it is
     assert os.path.samefile(readme.parent / link,
                             os.path.join(ROOT, 'configs/ccl/deeplabv3plus_mobilenetv2-os16_1xb8-1k_camvid-180x240.py'))

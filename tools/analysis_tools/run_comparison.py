@@ -2,7 +2,7 @@
 
     python tools/analysis_tools/run_comparison.py [--suite demo|camvid] [--data DIR] [--seeds 0 1 2] [--rows ROW ...]
                                    [--iters N] [--work-dir DIR] [--results FILE] [--quick] [--report]
-                                   [--readme configs/ccl/README.md]
+                                   [--timing ROUNDS] [--readme configs/ccl/README.md]
 
 Trains and scores, with the same data, schedule and seeds, the rows of the
 paper (Tables 1-3): single DeepLabV3+ with each of the two backbones, the
@@ -34,6 +34,11 @@ merges its runs into the file as it is on disk; give them different rows). Per r
 mIoU of each output, the validation curve, per-class IoU and the training
 time (wall clock, summed over sittings; ``resumed`` marks runs that were cut
 off, whose time includes the iterations redone since their last checkpoint).
+``--timing ROUNDS`` trains nothing: it times every row (``--rows``, default all the
+suite's) in one ``benchmark.py`` run of ROUNDS interleaved rounds at the suite's
+crop and the first row's training batch (training step, batch-1 latency, training memory),
+as ratios to the first row, and records them; rows left out of that run lose
+their timing, which was not measured side by side with it.
 ``comparison.md`` beside it is the table (mean ± std over seeds, and how much
 the last fifth of training moved each row) with per-class IoU, and
 ``comparison_curves.png`` the validation curves; ``--readme`` also writes the
@@ -286,10 +291,12 @@ def train_and_score(suite: Suite, name: str, seed: int, run_dir: str, options: L
     return result
 
 
-def record(path: str, results: dict, rows: Dict[str, dict], run: Optional[tuple] = None) -> dict:
-    """Merge ``rows`` (row -> fields) and ``run`` ((row, seed, entry)) into the results file as it is
-    on disk now, write it and return it: several runners may share one results file."""
+def record(path: str, results: dict, rows: Dict[str, dict], run: Optional[tuple] = None,
+           top_level: Optional[dict] = None) -> dict:
+    """Merge ``rows`` (row -> fields), ``run`` ((row, seed, entry)) and ``top_level`` (key -> value) into
+    the results file as it is on disk now, write it and return it: several runners may share one results file."""
     results = read_json(path) or results
+    results.update(top_level or {})
     for name, fields in rows.items():
         results['rows'].setdefault(name, dict(runs={})).update(fields)
     if run:
@@ -304,15 +311,30 @@ def last_checkpoint(run_dir: str) -> str:
         return f.read().strip()
 
 
-def measure_cost(suite: Suite, names: List[str], work_dir: str) -> Dict[str, dict]:
-    """Parameters and FLOPs of each row's model at the suite's crop, in one benchmark run."""
+def measure_cost(suite: Suite, names: List[str], work_dir: str, rounds: int = 0) -> Tuple[Dict[str, dict], str]:
+    """Parameters and FLOPs of each row's model at the suite's crop, in one benchmark run, and the
+    benchmark's setting. With ``rounds``, also a training step (the first row's config's batch) and
+    batch-1 inference timed side by side, as ratios to the first row, and training memory."""
     specs = {name: '#'.join([suite.rows[name].config or suite.ensemble_config, *suite.rows[name].overrides])
              for name in names}
     out = osp.join(work_dir, f'cost-{os.getpid()}.json')  # one per runner: several may share the work dir
-    run(['tools/analysis_tools/benchmark.py', *dict.fromkeys(specs.values()), '--rounds', '0', '--shape',
-         *map(str, suite.crop), '--out', out], osp.join(work_dir, f'cost-{os.getpid()}.log'))
-    measured = read_json(out)['results']
-    return {name: dict(params=measured[spec]['params'], flops=measured[spec]['flops']) for name, spec in specs.items()}
+    timing = []
+    if rounds:
+        from mmengine.config import Config
+        batch = Config.fromfile(osp.join(ROOT, specs[names[0]].split('#')[0])).train_dataloader.batch_size
+        timing = ['--batch', str(batch), '--reference', specs[names[0]]]
+    run(['tools/analysis_tools/benchmark.py', *dict.fromkeys(specs.values()), '--rounds', str(rounds), *timing,
+         '--shape', *map(str, suite.crop), '--out', out], osp.join(work_dir, f'cost-{os.getpid()}.log'))
+    benchmark = read_json(out)
+    cost = {}
+    for name, spec in specs.items():
+        measured = benchmark['results'][spec]
+        cost[name] = dict(params=measured['params'], flops=measured['flops'])
+        if rounds:
+            ratio, iqr = measured['ratio'], measured['ratio_iqr']
+            cost[name]['timing'] = dict(step=ratio['step'], step_iqr=iqr['step'], latency=ratio['latency'],
+                                        latency_iqr=iqr['latency'], memory_mib=measured['memory_mib'])
+    return cost, benchmark['setting']
 
 
 def order_rows(rows: List[str]) -> List[str]:
@@ -336,6 +358,9 @@ def main() -> None:
                                     for s, suite in SUITES.items()))
     parser.add_argument('--quick', action='store_true', help='2 iterations, one seed, batch 2: a smoke test')
     parser.add_argument('--report', action='store_true', help='only rewrite the table from the results file')
+    parser.add_argument('--timing', type=int, metavar='ROUNDS',
+                        help='train nothing: time every row (--rows, default all the suite\'s) side by side in one '
+                        'benchmark run of ROUNDS interleaved rounds, as ratios to the first row, and record it')
     parser.add_argument('--readme', help='also fill this README\'s <!-- SUITE table --> and <!-- SUITE per-class --> '
                         'blocks (e.g. configs/ccl/README.md), and the results of metafile.yaml beside it')
     args = parser.parse_args()
@@ -345,7 +370,7 @@ def main() -> None:
     if args.report:
         report(read_json(results_path), results_path, suite, args.readme)
         return
-    rows = order_rows(list(args.rows or suite.paper_rows))
+    rows = order_rows(list(args.rows or (suite.rows if args.timing else suite.paper_rows)))
     unknown = [r for r in rows if r not in suite.rows]
     if unknown:
         parser.error(f'unknown rows for suite {args.suite}: {unknown}; choose from {list(suite.rows)}')
@@ -353,6 +378,18 @@ def main() -> None:
     iters = 2 if args.quick else (args.iters or suite.iters)
     seeds = args.seeds[:1] if args.quick else args.seeds
     data = osp.abspath(args.data) if args.data else None
+    results = read_json(results_path) or dict(suite=args.suite, iters=iters, rows={})
+    if (results['suite'], results['iters']) != (args.suite, iters):
+        sys.exit(f'run_comparison: {results_path} holds suite {results["suite"]!r} at {results["iters"]} iterations, '
+                 f'not {args.suite!r} at {iters}; give another --results')
+    if args.timing:
+        cost, setting = measure_cost(suite, rows, work_dir, args.timing)
+        untimed = {name: dict(timing=None) for name in results['rows'] if name not in rows}  # not side by side
+        results = record(results_path, results, {**untimed, **{name: dict(label=suite.rows[name].label, **cost[name])
+                                                               for name in rows}},
+                         top_level=dict(timing=dict(setting=setting, reference=rows[0])))
+        report(results, results_path, suite, args.readme)
+        return
     if args.suite == 'demo':
         data = data or osp.join(work_dir, 'data')
         if not osp.isdir(data):
@@ -360,12 +397,8 @@ def main() -> None:
             run(['tools/dataset_converters/make_demo_data.py', '--out', data, *size],
                 osp.join(work_dir, 'make_data.log'))
 
-    results = read_json(results_path) or dict(suite=args.suite, iters=iters, rows={})
-    if (results['suite'], results['iters']) != (args.suite, iters):
-        sys.exit(f'run_comparison: {results_path} holds suite {results["suite"]!r} at {results["iters"]} iterations, '
-                 f'not {args.suite!r} at {iters}; give another --results')
     missing_cost = [name for name in rows if 'params' not in results['rows'].get(name, {})]
-    cost = measure_cost(suite, missing_cost, work_dir) if missing_cost else {}
+    cost = measure_cost(suite, missing_cost, work_dir)[0] if missing_cost else {}
     results = record(results_path, results, {name: dict(label=suite.rows[name].label, **cost.get(name, {}))
                                              for name in rows})
     for seed in seeds:
@@ -415,11 +448,13 @@ def last_fifth_change(row: dict) -> List[float]:
 
 def report(results: dict, results_path: str, suite: Suite, readme: Optional[str] = None) -> str:
     """Write the table beside the results file (``.md``): mIoU mean ± std over seeds, the change
-    over the last fifth of training, parameters, FLOPs, training time as the median over seeds
-    with its range; per-class IoU; the validation curves (``_curves.png``). With ``readme``,
-    rewrite that file's ``<!-- SUITE table -->`` and ``<!-- SUITE per-class -->`` blocks."""
+    over the last fifth of training, parameters, FLOPs, the side-by-side timing (``--timing``),
+    training time as the median over seeds with its range; per-class IoU; the validation curves
+    (``_curves.png``). With ``readme``, rewrite that file's ``<!-- SUITE table -->`` and
+    ``<!-- SUITE per-class -->`` blocks."""
     lines = ['| row | seeds | mIoU top | mIoU bottom | mIoU mean | last fifth Δ | params (M) | GFLOPs | '
-             'training time (min), median (min-max) |', '|---|---|---|---|---|---|---|---|---|']
+             'train step (×) | latency (×) | train memory (MiB) | training time (min), median (min-max) |',
+             '|---' * 12 + '|']
     names = ordered_rows(results, suite)
     for name in names:
         row = results['rows'][name]
@@ -431,12 +466,15 @@ def report(results: dict, results_path: str, suite: Suite, readme: Optional[str]
         cost = (f'{row["params"] / 1e6:.2f} | {row["flops"] / 1e9:.2f}' if 'params' in row else '— | —')
         change = last_fifth_change(row)
         change_text = f'{statistics.mean(change):+.2f}' if change else '—'
+        memory = (row.get('timing') or {}).get('memory_mib')
+        memory_text = f'{memory:.0f}' if memory is not None and memory == memory else '—'  # NaN: not measured
         lines.append(f'| {row["label"]} | {len(runs)} | ' + ' | '.join(summarise(scores[o]) for o in OUTPUTS) +
-                     f' | {change_text} | {cost} | {time_text} |')
+                     f' | {change_text} | {cost} | {timing_ratio(row, "step")} | {timing_ratio(row, "latency")} | '
+                     f'{memory_text} | {time_text} |')
     iters = results['iters'] or "the configs'"
     table = ('\n'.join(lines) + f'\n\n{results["suite"]}, {iters} iterations a run; mIoU mean ± std over seeds; '
              'last fifth Δ: change of the main output (mean for two networks) over the last fifth of training, '
-             'mean over seeds.\n')
+             'mean over seeds.\n' + timing_note(results))
     per_class = per_class_table(results, names)
     table += '\nPer-class IoU (%), mean over seeds:\n\n' + per_class if per_class else ''
     with open(osp.splitext(results_path)[0] + '.md', 'w') as f:
@@ -451,6 +489,22 @@ def report(results: dict, results_path: str, suite: Suite, readme: Optional[str]
         if osp.isfile(metafile):
             update_metafile(metafile, results, suite)
     return table
+
+
+def timing_ratio(row: dict, kind: str) -> str:
+    """A row's ``step`` or ``latency`` ratio to the timing's reference, ± the IQR of the per-round ratios."""
+    timing = row.get('timing')
+    return f'{timing[kind]:.2f} ± {timing[kind + "_iqr"]:.2f}' if timing else '—'
+
+
+def timing_note(results: dict) -> str:
+    if 'timing' not in results:
+        return ''
+    timing = results['timing']
+    reference = results['rows'][timing['reference']]['label']
+    return (f'Train step (forward, backward and SGD step of a training batch) and latency (inference of one image): '
+            f'ratios to "{reference}", timed side by side in one run (`--timing`: median ± IQR of the per-round '
+            f'ratios; {timing["setting"]}); train memory: peak resident memory growth over two training steps.\n')
 
 
 def per_class_table(results: dict, names: List[str]) -> str:
@@ -477,8 +531,8 @@ def per_class_table(results: dict, names: List[str]) -> str:
 
 def zoo_table(results: dict, names: List[str], suite: Suite, readme_dir: str) -> str:
     """The model-zoo table of a method README: one line per row with at least one finished seed."""
-    lines = ['| Method | Backbone (top / bottom) | Crop Size | Lr schd | Seeds | Params (M) | GFLOPs | mIoU top | '
-             'mIoU bottom | mIoU mean | config |', '|---|---|---|---|---|---|---|---|---|---|---|']
+    lines = ['| Method | Backbone (top / bottom) | Crop Size | Lr schd | Seeds | Params (M) | GFLOPs | '
+             'Train step (×) | Latency (×) | mIoU top | mIoU bottom | mIoU mean | config |', '|---' * 13 + '|']
     for name in names:
         row, spec = results['rows'][name], suite.rows.get(name)
         runs = list(row['runs'].values())
@@ -492,7 +546,8 @@ def zoo_table(results: dict, names: List[str], suite: Suite, readme_dir: str) ->
         link += ' + merge' if spec.config is None else ' + overrides' if spec.overrides else ''
         scores = [summarise([r['scores'][o] for r in runs if o in r['scores']]) for o in OUTPUTS]
         lines.append(f'| {row["label"]} | {backbone} | {crop} | {schedule} | {len(runs)} | '
-                     f'{row["params"] / 1e6:.2f} | {row["flops"] / 1e9:.2f} | ' + ' | '.join(scores) + f' | {link} |')
+                     f'{row["params"] / 1e6:.2f} | {row["flops"] / 1e9:.2f} | {timing_ratio(row, "step")} | '
+                     f'{timing_ratio(row, "latency")} | ' + ' | '.join(scores) + f' | {link} |')
     return '\n'.join(lines) + '\n'
 
 
