@@ -50,6 +50,7 @@ results of the configs run as shipped into the ``metafile.yaml`` beside it.
 import argparse
 import glob
 import json
+import math
 import os
 import os.path as osp
 import re
@@ -321,7 +322,8 @@ def measure_cost(suite: Suite, names: List[str], work_dir: str, rounds: int = 0)
     timing = []
     if rounds:
         from mmengine.config import Config
-        batch = Config.fromfile(osp.join(ROOT, specs[names[0]].split('#')[0])).train_dataloader.batch_size
+        reference = suite.rows[names[0]].config or suite.ensemble_config
+        batch = Config.fromfile(osp.join(ROOT, reference)).train_dataloader.batch_size
         timing = ['--batch', str(batch), '--reference', specs[names[0]]]
     run(['tools/analysis_tools/benchmark.py', *dict.fromkeys(specs.values()), '--rounds', str(rounds), *timing,
          '--shape', *map(str, suite.crop), '--out', out], osp.join(work_dir, f'cost-{os.getpid()}.log'))
@@ -467,7 +469,7 @@ def report(results: dict, results_path: str, suite: Suite, readme: Optional[str]
         change = last_fifth_change(row)
         change_text = f'{statistics.mean(change):+.2f}' if change else '—'
         memory = (row.get('timing') or {}).get('memory_mib')
-        memory_text = f'{memory:.0f}' if memory is not None and memory == memory else '—'  # NaN: not measured
+        memory_text = f'{memory:.0f}' if memory is not None and not math.isnan(memory) else '—'
         lines.append(f'| {row["label"]} | {len(runs)} | ' + ' | '.join(summarise(scores[o]) for o in OUTPUTS) +
                      f' | {change_text} | {cost} | {timing_ratio(row, "step")} | {timing_ratio(row, "latency")} | '
                      f'{memory_text} | {time_text} |')
