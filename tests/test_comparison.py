@@ -9,6 +9,7 @@ import yaml
 from mmengine.config import Config, DictAction
 
 from mmseg.registry import MODELS
+from mmseg_ccl.models.decode_heads.cross_cooperative_aspp_head import FUSIONS
 
 from helpers import ROOT, load_tool, make_camvid_fixture, run
 
@@ -38,6 +39,10 @@ def test_every_row_builds_with_its_overrides(suite, name):
         assert head.direction == 'none'
     if name in ('ccl_detach', ):
         assert head.detach
+    named_fusion = [f for f in FUSIONS if f'{f} fusion' in row.label]
+    if named_fusion:  # the label's fusion is the one every exchange uses
+        fusions = {type(m).__name__ for m in head.fusions.modules() if type(m).__name__.endswith('Fusion')}
+        assert fusions == {FUSIONS[named_fusion[0]]}
     if name == 'single_top_plain_ce':
         assert type(head.loss_decode).__name__ == 'CrossEntropyLoss' and head.loss_decode.class_weight is None
 

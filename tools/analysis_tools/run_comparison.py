@@ -61,6 +61,7 @@ import time
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
+from mmseg_ccl.models.decode_heads.cross_cooperative_aspp_head import FUSIONS
 from mmseg_ccl.runtime import atomic_write
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -92,9 +93,10 @@ class Suite:
     per_class_rows: Tuple[str, ...] = ('posthoc', 'ensemble', 'ccl')  # rows in the README's per-class table
 
 
-def _cooperation_rows(ccl: str, points: str, shipped: Optional[Dict[str, str]] = None) -> Dict[str, Row]:
-    """The rows that differ from full CCL by one override, whatever the suite; ``shipped``
-    maps the rows a suite ships as configs of their own to those configs, which run as they are."""
+def _cooperation_rows(ccl: str, points: str, fusion: str, shipped: Optional[Dict[str, str]] = None) -> Dict[str, Row]:
+    """The rows that differ from full CCL (``ccl``, fusing with ``fusion``) by one override, whatever
+    the suite: ``ccl_<fusion>`` for each other fusion. ``shipped`` maps the rows a suite ships as
+    configs of their own to those configs, which run as they are."""
     no_connection = f'model.decode_head.cooperation_points={points}'
     rows = {
         'fscn': Row('one-way cooperation (FSCN), top -> bottom', ccl,
@@ -104,9 +106,9 @@ def _cooperation_rows(ccl: str, points: str, shipped: Optional[Dict[str, str]] =
                          ('model.decode_head.cooperation_points=[backbone,aspp,decoder]', )),
         'ccl_conn2': Row('CCL with Connection 2', ccl,
                          ('model.decode_head.cooperation_points=[aspp,aspp_out,decoder]', )),
-        'ccl': Row('CCL, full (concat fusion)', ccl),
-        'ccl_add': Row('CCL, full, add fusion', ccl, ('model.decode_head.fusion=add', )),
-        'ccl_reduced': Row('CCL, full, reduced fusion', ccl, ('model.decode_head.fusion=reduced', )),
+        'ccl': Row(f'CCL, full ({fusion} fusion)', ccl),
+        **{f'ccl_{other}': Row(f'CCL, full, {other} fusion', ccl, (f'model.decode_head.fusion={other}', ))
+           for other in FUSIONS if other != fusion},
         'ccl_reduced_zero': Row('CCL, full, reduced fusion, zero-initialised expand', ccl,
                                 ('model.decode_head.fusion._delete_=True',
                                  'model.decode_head.fusion.type=ReducedFusion',
@@ -128,7 +130,7 @@ SUITES = {
                                  ('bottom', )),
             'posthoc': Row('post-hoc ensemble of the two singles', None),
             'ensemble': Row('ensemble, trained jointly (no exchange)', 'configs/ccl/demo_ensemble.py'),
-            **_cooperation_rows(DEMO_CCL, '[aspp,decoder]'),
+            **_cooperation_rows(DEMO_CCL, '[aspp,decoder]', 'concat'),
         },
         paper_rows=PAPER_ROWS,
         ensemble_config='configs/ccl/demo_ensemble.py',
@@ -149,7 +151,7 @@ SUITES = {
             'ensemble': Row('ensemble, trained jointly (no exchange)',
                             CAMVID.format('ccl/ensemble_mobilenetv2-effnetlite0')),
             **_cooperation_rows(
-                CAMVID.format('ccl/ccl_mobilenetv2-effnetlite0'), '[aspp,decoder]',
+                CAMVID.format('ccl/ccl_mobilenetv2-effnetlite0'), '[aspp,decoder]', 'concat',
                 shipped={name: CAMVID.format(f'ccl/{prefix}_mobilenetv2-effnetlite0')
                          for name, prefix in (('fscn', 'fscn'), ('ccl_noconn', 'ccl-noconn'),
                                               ('ccl_conn1', 'ccl-conn1'), ('ccl_conn2', 'ccl-conn2'),
