@@ -1,5 +1,5 @@
 # CCL, the paper's model: Xception-65 (top) x ResNet-101 (bottom), cross
-# exchange at every cooperation point, concat fusion; Cityscapes, 768x768.
+# exchange at every cooperation point, reduced fusion; Cityscapes, 768x768.
 _base_ = [
     '../_base_/models/ccl_xception65-r101-os16.py', '../_base_/datasets/cityscapes-768x768.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_80k_cityscapes.py'

@@ -1,5 +1,5 @@
 # CCL, the paper's model: Xception-65 (top) x ResNet-101 (bottom), cross
-# exchange at every cooperation point, concat fusion; VOC 2012 aug, 513x513.
+# exchange at every cooperation point, reduced fusion; VOC 2012 aug, 513x513.
 _base_ = [
     '../_base_/models/ccl_xception65-r101-os16.py', '../_base_/datasets/voc12aug-513x513.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_80k_voc.py'

@@ -56,9 +56,10 @@ def main() -> None:
     }
     rows['two singles added up'] = sum(rows.values())
     for name, kwargs in [('ensemble (direction=none)', dict(direction='none')),
-                         ('one-way top_to_bottom, concat', dict(direction='top_to_bottom')),
-                         ('CCL cross, concat (default)', dict()),
-                         ('CCL cross, add', dict(fusion='add'))]:
+                         ('one-way top_to_bottom, reduced', dict(direction='top_to_bottom')),
+                         ('CCL cross, reduced (default)', dict()),
+                         ('CCL cross, add', dict(fusion='add')),
+                         ('CCL cross, concat', dict(fusion='concat'))]:
         rows[name] = count(cooperative(n, **kwargs))
     reference = rows['two singles added up']
     print('| model | parameters | ratio to two singles |\n|---|---|---|')

@@ -151,11 +151,11 @@ SUITES = {
             'ensemble': Row('ensemble, trained jointly (no exchange)',
                             CAMVID.format('ccl/ensemble_mobilenetv2-effnetlite0')),
             **_cooperation_rows(
-                CAMVID.format('ccl/ccl_mobilenetv2-effnetlite0'), '[aspp,decoder]', 'concat',
+                CAMVID.format('ccl/ccl_mobilenetv2-effnetlite0'), '[aspp,decoder]', 'reduced',
                 shipped={name: CAMVID.format(f'ccl/{prefix}_mobilenetv2-effnetlite0')
                          for name, prefix in (('fscn', 'fscn'), ('ccl_noconn', 'ccl-noconn'),
                                               ('ccl_conn1', 'ccl-conn1'), ('ccl_conn2', 'ccl-conn2'),
-                                              ('ccl_add', 'ccl-add'), ('ccl_reduced', 'ccl-reduced'))}),
+                                              ('ccl_add', 'ccl-add'), ('ccl_concat', 'ccl-concat'))}),
             # mmseg's own heads on the top backbone (MobileNetV2), scored as its output.
             'fcn': Row('mmseg FCN, MobileNetV2-D8', CAMVID.format('mmseg_heads/fcn_mobilenetv2-d8'), (), ('top', )),
             'pspnet': Row('mmseg PSPNet, MobileNetV2-D8', CAMVID.format('mmseg_heads/pspnet_mobilenetv2-d8'), (),
@@ -169,8 +169,8 @@ SUITES = {
         crop=(180, 240),
         backbones=('MobileNetV2', 'EfficientNet-Lite0'),
         dataset='CamVid',
-        curve_rows=('single_top', 'single_bottom', 'ensemble', 'ccl', 'ccl_add', 'ccl_reduced'),
-        per_class_rows=('posthoc', 'ensemble', 'fscn', 'ccl', 'ccl_add', 'ccl_reduced')),
+        curve_rows=('single_top', 'single_bottom', 'ensemble', 'ccl', 'ccl_add', 'ccl_concat'),
+        per_class_rows=('posthoc', 'ensemble', 'fscn', 'ccl', 'ccl_add', 'ccl_concat')),
 }
 
 

@@ -15,7 +15,7 @@ model = dict(
         c1_channels=8,
         dilations=(1, 2, 3, 4),
         direction='cross',
-        fusion='concat',
+        fusion='concat',  # the demo tables (docs/experiments.md) were measured with it
         dropout_ratio=0.1,
         num_classes=5,
         norm_cfg=dict(type='BN', requires_grad=True),
