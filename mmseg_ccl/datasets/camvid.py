@@ -4,6 +4,8 @@ from typing import List
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
+from .folder_check import load_checked_data_list
+
 
 @DATASETS.register_module()
 class CamVidDataset(BaseSegDataset):
@@ -32,7 +34,7 @@ class CamVidDataset(BaseSegDataset):
         super().__init__(img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, **kwargs)
 
     def load_data_list(self) -> List[dict]:
-        data_list = super().load_data_list()
+        data_list = load_checked_data_list(self)
         for info in data_list:
             info['label_map'] = {**(info.get('label_map') or {}), self.VOID_INDEX: 255}
         return data_list

@@ -1,6 +1,10 @@
 """The built-in synthetic demo dataset (made by ``tools/dataset_converters/make_demo_data.py``)."""
+from typing import List
+
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
+
+from .folder_check import load_checked_data_list
 
 
 @DATASETS.register_module()
@@ -19,3 +23,6 @@ class CCLDemoDataset(BaseSegDataset):
 
     def __init__(self, img_suffix: str = '.png', seg_map_suffix: str = '.png', **kwargs) -> None:
         super().__init__(img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        return load_checked_data_list(self)
