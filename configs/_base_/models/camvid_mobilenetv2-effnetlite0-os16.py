@@ -4,7 +4,8 @@
 #   top:    MobileNetV2 (mmseg), torchvision's ImageNet weights;
 #   bottom: EfficientNet-Lite0 (timm's tf_efficientnet_lite0 through mmpretrain's
 #           TIMMBackbone), the TF release's ImageNet weights.
-# tools/install.sh converts both into pretrain/ (tools/model_converters/).
+# Both load as mmseg-ccl:// checkpoints, converted from their packages as they load
+# (mmseg_ccl/models/utils/pretrained_weights.py).
 _base_ = '../losses/camvid_median_frequency_ce.py'
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 imagenet_norm = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375])
@@ -21,7 +22,7 @@ mobilenetv2 = dict(
     dilations=(1, 1, 1, 1, 1, 2, 2),
     out_indices=(1, 6),
     norm_cfg=norm_cfg,
-    init_cfg=dict(type='Pretrained', checkpoint='pretrain/mobilenet_v2_tv-in1k_mmseg.pth'))
+    init_cfg=dict(type='Pretrained', checkpoint='mmseg-ccl://mobilenet_v2_tv-in1k'))
 # Features: 24 channels at stride 4 (index 0), 320 at stride 16 (index 1).
 effnet_lite0 = dict(
     type='mmpretrain.TIMMBackbone',
@@ -29,7 +30,7 @@ effnet_lite0 = dict(
     features_only=True,
     output_stride=16,
     out_indices=(1, 4),
-    init_cfg=dict(type='Pretrained', checkpoint='pretrain/efficientnet_lite0_in1k_timm.pth'))
+    init_cfg=dict(type='Pretrained', checkpoint='mmseg-ccl://efficientnet_lite0_in1k_timm'))
 # One DeepLabV3+ head (in_channels / c1_in_channels are set per backbone).
 deeplabv3plus_head = dict(
     type='DepthwiseSeparableASPPHead',

@@ -13,6 +13,6 @@ model = dict(
         output_stride=16,
         out_indices=(1, 4),  # stride-4 low-level (256 ch), output (2048 ch)
         norm_cfg=dict(norm_cfg, eps=1e-3),
-        init_cfg=dict(type='Pretrained', checkpoint='pretrain/xception65_tf_in1k.pth')),
+        init_cfg=dict(type='Pretrained', checkpoint='mmseg-ccl://xception65_tf_in1k')),
     decode_head=dict(in_index=1, dilations=(1, 6, 12, 18)),
     auxiliary_head=None)

@@ -141,12 +141,15 @@ def convert_efficientnet_lite(state_dict: Mapping[str, Tensor],
     return _map_keys(state_dict, rules, (), 'convert_efficientnet_lite')
 
 
-def convert_checkpoint_file(src: str, dst: str, converter: Callable[[Mapping[str, Tensor]], Dict[str, Tensor]],
-                            prefix: str = '', dropped: tuple = ()) -> int:
+# EfficientNet's ImageNet-only layers (timm names), left out of a backbone's weights.
+EFFICIENTNET_HEAD_KEYS = ('conv_head.', 'bn2.', 'classifier.')
+
+
+def convert_checkpoint(src: str, converter: Callable[[Mapping[str, Tensor]], Dict[str, Tensor]], prefix: str = '',
+                       dropped: tuple = ()) -> Dict[str, Tensor]:
     """Load ``src`` (a state dict, or a checkpoint holding ``state_dict``; ``.pth`` or
     ``.safetensors``), convert it, drop keys starting with ``dropped`` (after
-    conversion), prefix the rest with ``prefix`` and save ``{'state_dict': ...}`` to
-    ``dst``, which mmengine's ``Pretrained`` init loads. Returns the number of tensors.
+    conversion) and prefix the rest with ``prefix``.
 
     Raises:
         FileNotFoundError: if ``src`` does not exist.
@@ -164,7 +167,14 @@ def convert_checkpoint_file(src: str, dst: str, converter: Callable[[Mapping[str
         converted = converter(state_dict)
     except KeyError as error:
         raise KeyError(f'{src}: {error.args[0]}') from None
-    converted = OrderedDict((prefix + k, v) for k, v in converted.items() if not k.startswith(dropped))
+    return OrderedDict((prefix + k, v) for k, v in converted.items() if not k.startswith(dropped))
+
+
+def convert_checkpoint_file(src: str, dst: str, converter: Callable[[Mapping[str, Tensor]], Dict[str, Tensor]],
+                            prefix: str = '', dropped: tuple = ()) -> int:
+    """:func:`convert_checkpoint` saved as ``{'state_dict': ...}`` to ``dst``, which
+    mmengine's ``Pretrained`` init loads. Returns the number of tensors."""
+    converted = convert_checkpoint(src, converter, prefix, dropped)
     os.makedirs(os.path.dirname(os.path.abspath(dst)), exist_ok=True)
     torch.save({'state_dict': converted}, dst)
     return len(converted)
