@@ -6,8 +6,12 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.logging import HistoryBuffer
 from mmengine.runner import Runner
 from PIL import Image
+
+from mmseg_ccl.runtime import register_safe_globals
+from mmseg_ccl.runtime.safe_checkpoint import history_buffer_getattr
 
 from conftest import NUM_CLASSES, segmentor_cfg
 
@@ -130,3 +134,18 @@ class _Touches:
 
     def __reduce__(self):
         return (os.system, (f'touch {self.path}', ))
+
+
+@pytest.mark.compat
+def test_allow_list_registered_as_far_as_torch_has_one(monkeypatch):
+    """torch 2.4-2.5 take plain entries only, 2.6+ also (obj, 'module.name'), older torch has no allow-list."""
+    added = []
+    monkeypatch.setattr(torch.serialization, 'add_safe_globals', added.extend, raising=False)
+    monkeypatch.setattr(torch, '__version__', '2.5.1')
+    assert register_safe_globals() and HistoryBuffer in added
+    assert not any(isinstance(entry, tuple) for entry in added)
+    added.clear()
+    monkeypatch.setattr(torch, '__version__', '2.6.0')
+    assert register_safe_globals() and (history_buffer_getattr, 'builtins.getattr') in added
+    monkeypatch.delattr(torch.serialization, 'add_safe_globals')
+    assert register_safe_globals() is False

@@ -1,6 +1,8 @@
 """ONNX export (tools/deployment/pytorch2onnx.py): the exported graph computes what mmseg's
 inference computes, for each output, at shapes other than the export shape."""
 import os
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -8,9 +10,9 @@ from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
 
 from mmseg.registry import MODELS
-from mmseg_ccl.apis import SegmentorForExport, compare, export_onnx
+from mmseg_ccl.apis import SegmentorForExport, check_exporter, compare, export_onnx
 
-from helpers import ROOT, run
+from helpers import PY, ROOT, run
 
 DEMO = os.path.join(ROOT, 'configs/ccl/demo_ccl.py')
 
@@ -95,3 +97,33 @@ def test_tool_exports_verifies_and_times(demo_model, tmp_path):
     assert out.is_file()
     assert 'ONNX Runtime vs PyTorch at 80x80' in result.stdout and 'labels differing on 0.0000 %' in result.stdout
     assert 'ONNX Runtime' in result.stdout and 'ratio' in result.stdout
+
+
+@pytest.mark.compat
+def test_export_names_the_torch_it_needs(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch, '__version__', '2.1.2+cu121')
+    with pytest.raises(RuntimeError, match=r'needs torch >= 2\.6\.0.*torch 2\.1\.2\+cu121 is installed'):
+        export_onnx(torch.nn.Identity(), str(tmp_path / 'x.onnx'), (32, 32))
+    assert not (tmp_path / 'x.onnx').exists()
+
+
+@pytest.mark.compat
+def test_export_names_the_missing_deploy_extras(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch, '__version__', '2.13.0')
+    monkeypatch.setitem(sys.modules, 'onnxscript', None)  # import fails as if not installed
+    with pytest.raises(RuntimeError, match=r'needs the deploy extras: pip install "mmseg_ccl\[deploy\]"'):
+        export_onnx(torch.nn.Identity(), str(tmp_path / 'x.onnx'), (32, 32))
+
+
+@pytest.mark.compat
+def test_tool_says_what_it_needs_before_building(tmp_path):
+    """On this torch the tool either exports or stops at once with what it needs."""
+    result = subprocess.run([PY, 'tools/deployment/pytorch2onnx.py', DEMO, str(tmp_path / 'missing.pth'),
+                             '--output-file', str(tmp_path / 'x.onnx')], cwd=ROOT, capture_output=True, text=True,
+                            timeout=300)
+    try:
+        check_exporter()
+    except RuntimeError as error:  # the oldest tested set: torch 2.1, no deploy extras
+        assert result.returncode != 0 and f'pytorch2onnx: {error}' in result.stderr
+    else:  # a torch that exports: it gets as far as the missing checkpoint
+        assert result.returncode != 0 and 'missing.pth' in result.stderr

@@ -1,3 +1,3 @@
-from .onnx_export import SegmentorForExport, compare, export_onnx, run_onnx
+from .onnx_export import SegmentorForExport, check_exporter, compare, export_onnx, run_onnx
 
-__all__ = ['SegmentorForExport', 'compare', 'export_onnx', 'run_onnx']
+__all__ = ['SegmentorForExport', 'check_exporter', 'compare', 'export_onnx', 'run_onnx']

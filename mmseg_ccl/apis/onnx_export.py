@@ -13,9 +13,26 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.utils import digit_version
 from torch import Tensor
 
 OUTPUT_NAMES = ('logits', 'labels')
+# torch's torch.export-based ONNX exporter (``torch.onnx.export(dynamo=True)``) as used here.
+MIN_EXPORT_TORCH = '2.6.0'
+
+
+def check_exporter() -> None:
+    """Raise a clear error if the installed torch or the deploy extras cannot export."""
+    if digit_version(torch.__version__) < digit_version(MIN_EXPORT_TORCH):
+        raise RuntimeError(f'ONNX export needs torch >= {MIN_EXPORT_TORCH} (its torch.export-based exporter); '
+                           f'torch {torch.__version__} is installed')
+    try:
+        import onnx  # noqa: F401
+        import onnxruntime  # noqa: F401
+        import onnxscript  # noqa: F401
+    except ImportError as error:
+        raise RuntimeError('ONNX export needs the deploy extras: pip install "mmseg_ccl[deploy]" '
+                           f'(onnx, onnxruntime, onnxscript): {error}') from error
 
 
 class SegmentorForExport(nn.Module):
@@ -78,7 +95,8 @@ def export_onnx(module: SegmentorForExport, path: str, shape: Tuple[int, int], d
                 opset: int = 18) -> None:
     """Write ``module`` to ``path`` for a batch of one ``shape`` (H, W) image with torch's
     ``torch.export``-based exporter; ``dynamic`` leaves the batch size, height and width free
-    (from 32 pixels: the coarsest feature map must not vanish)."""
+    (from 32 pixels: the coarsest feature map must not vanish). Needs torch >= 2.6."""
+    check_exporter()
     dynamic_shapes = None
     if dynamic:
         from torch.export import Dim

@@ -33,7 +33,7 @@ from mmengine.runner import load_checkpoint
 import mmseg_ccl  # noqa: F401  (registers the modules)
 from mmseg.registry import MODELS
 from mmseg.utils import register_all_modules
-from mmseg_ccl.apis import SegmentorForExport, compare, export_onnx
+from mmseg_ccl.apis import SegmentorForExport, check_exporter, compare, export_onnx
 
 TOLERANCE = 1e-4  # largest logit difference, relative to the logits' range
 
@@ -77,6 +77,10 @@ def latency(run, image, rounds: int) -> dict:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
+    try:
+        check_exporter()
+    except RuntimeError as error:
+        sys.exit(f'pytorch2onnx: {error}')
     model, cfg = build(args.config, args.checkpoint, args.cfg_options)
     shape = args.shape or list(cfg.get('crop_size', (512, 512)))
     module = SegmentorForExport(model, args.output)
