@@ -1,16 +1,27 @@
-# Everything runs inside ./.venv, which `make install` creates (idempotent).
+# `make install` / `make test`: the newest tested set in ./.venv (Python 3.11, torch 2.13).
+# `make install-compat` / `make test-compat`: the oldest in ./.venv-compat (Python 3.8, torch 2.1.2).
+# Both installs are idempotent (tools/install.sh).
 PY := .venv/bin/python
+COMPAT_PY := .venv-compat/bin/python
 DEMO_DIR := work_dirs/demo_ccl
 
-.PHONY: install lint test demo
+.PHONY: install install-compat lint test test-compat demo
 install:
 	bash tools/install.sh
+
+install-compat:
+	PYENV_VERSION=3.8.18 VENV=.venv-compat PYTHON=python CONSTRAINTS=requirements/constraints/oldest.txt \
+		EXTRAS=tests bash tools/install.sh
 
 lint: install
 	.venv/bin/ruff check .
 
 test: install
 	$(PY) -m pytest tests -q
+
+# The compatibility suite (tests marked `compat`) on the oldest tested set.
+test-compat: install-compat
+	$(COMPAT_PY) -m pytest tests -q -m compat
 
 # Synthetic demo data, train CCL on it, evaluate top / bottom / mean (CPU, a few minutes).
 demo: install

@@ -1,43 +1,75 @@
 """mmseg-ccl: Cross Cooperative Learning for MMSegmentation 1.x."""
+import os
+import os.path as osp
+import shutil
+import sys
+from typing import List
+
 from setuptools import find_packages, setup
 
-# Versions known to work together; see README "Install".
-INSTALL_REQUIRES = [
-    'torch==2.13.0',
-    'torchvision==0.28.0',
-    'mmcv==2.1.0',
-    'mmengine==0.10.7',
-    'mmsegmentation==1.2.2',
-    'mmpretrain==1.2.0',
-    # mmpretrain's TIMMBackbone builds timm models (the CamVid configs' EfficientNet-Lite0).
-    'timm==1.0.31',
-    # mmseg 1.2.2 imports these without declaring them.
-    'ftfy',
-    'regex',
-    'numpy>=2,<3',
-]
+ROOT = osp.dirname(osp.abspath(__file__))
+# What `mim train / test / search / run mmseg_ccl ...` reads from the installed package.
+MIM_FILES = ('configs', 'tools', 'model-index.yml')
 
-setup(
-    name='mmseg_ccl',
-    version='0.1.0',
-    description='Cross Cooperative Learning (two DeepLabV3+ networks that '
-    'exchange features) as an MMSegmentation 1.x plugin',
-    long_description=open('README.md', encoding='utf-8').read(),
-    long_description_content_type='text/markdown',
-    packages=find_packages(include=['mmseg_ccl', 'mmseg_ccl.*']),
-    python_requires='>=3.10',
-    install_requires=INSTALL_REQUIRES,
-    extras_require={
-        # efficientnet-lite-pytorch: the source model the EfficientNet-Lite0 weight
-        # conversion is tested against; ruff: `make lint`.
-        'tests': ['pytest', 'efficientnet-lite-pytorch==0.1.0', 'ruff'],
-        # tools/deployment/pytorch2onnx.py: torch's exporter writes with onnxscript,
-        # ONNX Runtime runs and checks the file.
-        'deploy': ['onnx==1.23.2', 'onnxruntime==1.32.0', 'onnxscript==0.7.2'],
-    },
-    license='Apache-2.0',
-    classifiers=[
-        'Programming Language :: Python :: 3',
-        'Topic :: Scientific/Engineering :: Artificial Intelligence',
-    ],
-)
+
+def parse_requirements(name: str) -> List[str]:
+    """The requirement lines of ``requirements/<name>.txt`` (ranges, as written)."""
+    with open(osp.join(ROOT, 'requirements', f'{name}.txt')) as f:
+        lines = (line.split('#', 1)[0].strip() for line in f)
+        return [line for line in lines if line]
+
+
+def add_mim_extension() -> None:
+    """Put ``configs``, ``tools`` and ``model-index.yml`` under ``mmseg_ccl/.mim``, as
+    OpenMMLab packages do: links for an editable install, copies for a wheel or sdist
+    (``MANIFEST.in`` says which of their files a wheel carries)."""
+    if 'develop' in sys.argv or 'editable_wheel' in sys.argv:
+        mode = 'symlink'
+    elif {'sdist', 'bdist_wheel'} & set(sys.argv):
+        mode = 'copy'
+    else:
+        return
+    mim_path = osp.join(ROOT, 'mmseg_ccl', '.mim')
+    os.makedirs(mim_path, exist_ok=True)
+    for name in MIM_FILES:
+        src, dst = osp.join(ROOT, name), osp.join(mim_path, name)
+        if osp.islink(dst) or osp.isfile(dst):
+            os.remove(dst)
+        elif osp.isdir(dst):
+            shutil.rmtree(dst)
+        if mode == 'symlink':
+            os.symlink(osp.relpath(src, mim_path), dst)
+        elif osp.isdir(src):
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns('__pycache__'))
+        else:
+            shutil.copyfile(src, dst)
+
+
+if __name__ == '__main__':
+    add_mim_extension()
+    setup(
+        name='mmseg_ccl',
+        version='0.1.0',
+        description='Cross Cooperative Learning (two DeepLabV3+ networks that '
+        'exchange features) as an MMSegmentation 1.x plugin',
+        long_description=open(osp.join(ROOT, 'README.md'), encoding='utf-8').read(),
+        long_description_content_type='text/markdown',
+        packages=find_packages(include=['mmseg_ccl', 'mmseg_ccl.*']),
+        include_package_data=True,
+        python_requires='>=3.8',
+        # torch / torchvision are not declared, as in mmseg: a user's own build for
+        # their CUDA stays (mmseg_ccl needs torch >= 2.1 and says so on import).
+        install_requires=parse_requirements('runtime'),
+        extras_require={
+            'tests': parse_requirements('tests'),
+            'deploy': parse_requirements('deploy'),
+        },
+        license='Apache-2.0',
+        classifiers=[
+            'Programming Language :: Python :: 3',
+            'Programming Language :: Python :: 3.8',
+            'Programming Language :: Python :: 3.11',
+            'Topic :: Scientific/Engineering :: Artificial Intelligence',
+        ],
+        zip_safe=False,
+    )

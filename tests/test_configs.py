@@ -77,6 +77,7 @@ def test_short_names_are_the_paper_configs(short, full):
     assert load(short).to_dict() == load(full).to_dict()
 
 
+@pytest.mark.compat
 @pytest.mark.parametrize('path', CONFIGS)
 def test_model_is_wired_as_configured(path):
     """Built on the meta device as configured (no weights, no compute), the model maps

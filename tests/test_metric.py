@@ -31,6 +31,7 @@ def make_sample(rng, size=8):
     return sample, label, preds
 
 
+@pytest.mark.compat
 def test_reports_each_output_against_numpy():
     rng = np.random.default_rng(0)
     metric = METRICS.build(dict(type='CooperativeIoUMetric'))
@@ -51,6 +52,7 @@ def test_reports_each_output_against_numpy():
     assert len({results['mIoU_top'], results['mIoU_bottom'], results['mIoU_mean']}) == 3
 
 
+@pytest.mark.compat
 def test_prediction_without_the_three_outputs_is_named():
     metric = METRICS.build(dict(type='CooperativeIoUMetric'))
     metric.dataset_meta = dict(classes=CLASSES)

@@ -23,6 +23,7 @@ def trained(demo_data, tmp_path_factory):
     return work
 
 
+@pytest.mark.compat
 def test_make_demo_data_is_deterministic(demo_data, tmp_path):
     again = tmp_path / 'again'
     run('tools/dataset_converters/make_demo_data.py', '--out', str(again), '--train', '8', '--val', '4')
@@ -33,6 +34,7 @@ def test_make_demo_data_is_deterministic(demo_data, tmp_path):
     assert set(np.unique(labels)) <= set(range(5)) and len(np.unique(labels)) >= 3
 
 
+@pytest.mark.compat
 def test_train_writes_checkpoints_with_everything_needed(trained):
     assert (trained / 'last_checkpoint').read_text().strip().endswith('iter_4.pth')
     checkpoint = torch.load(trained / 'iter_4.pth', map_location='cpu')  # weights_only default
@@ -42,6 +44,7 @@ def test_train_writes_checkpoints_with_everything_needed(trained):
     assert any(k.startswith('decode_head.fusions.bottom.') for k in checkpoint['state_dict'])
 
 
+@pytest.mark.compat
 def test_test_scores_top_bottom_and_mean(trained, demo_data, tmp_path):
     run('tools/test.py', 'configs/ccl/demo_ccl.py', str(trained / 'iter_4.pth'), '--work-dir', str(tmp_path),
         *data_options(demo_data, 4))
@@ -61,6 +64,7 @@ def test_test_with_tta_scores_every_output(trained, demo_data, tmp_path):
         assert 0 <= metrics[f'mIoU_{output}'] <= 100, output
 
 
+@pytest.mark.compat
 def test_resume_continues_from_the_last_checkpoint(trained, demo_data, tmp_path):
     work = tmp_path / 'work'
     shutil.copytree(trained, work)  # the shared run stays as it is for the other tests

@@ -1,0 +1,57 @@
+"""tools/install.sh on the environment running the tests: it keeps what is there and
+says when an NVIDIA GPU is present that the installed torch cannot use."""
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from helpers import ROOT
+
+# Enough of nvidia-smi's output for the script: the query, and the banner with the driver's CUDA.
+FAKE_NVIDIA_SMI = '''#!/bin/sh
+case "$*" in
+  *--query-gpu*) echo "NVIDIA H100 80GB HBM3, 535.104.05" ;;
+  *) echo "| NVIDIA-SMI 535.104.05   Driver Version: 535.104.05   CUDA Version: 12.2 |" ;;
+esac
+'''
+# What nvidia-smi does on a machine with the tool but no working driver.
+BROKEN_NVIDIA_SMI = ('#!/bin/sh\n'
+                     'echo "NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver."\n'
+                     'exit 9\n')
+
+
+def install(tmp_path, nvidia_smi=None):
+    """Run tools/install.sh on this environment, with ``nvidia_smi`` as the only one on PATH."""
+    bin_dir = tmp_path / 'bin'
+    bin_dir.mkdir()
+    if nvidia_smi:
+        (bin_dir / 'nvidia-smi').write_text(nvidia_smi)
+        (bin_dir / 'nvidia-smi').chmod(stat.S_IRWXU)
+    path = [str(bin_dir)] + [p for p in os.environ['PATH'].split(os.pathsep)
+                             if not os.path.exists(os.path.join(p, 'nvidia-smi'))]
+    env = dict(os.environ, PATH=os.pathsep.join(path), VENV=sys.prefix)
+    result = subprocess.run(['bash', 'tools/install.sh'], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
+def test_a_gpu_torch_cannot_use_is_reported_with_what_to_do(tmp_path):
+    result = install(tmp_path, FAKE_NVIDIA_SMI)
+    assert f'keeping torch {torch.__version__}' in result.stdout  # the torch there stays
+    if torch.cuda.is_available():  # a GPU machine: its own GPU is used, whatever the stand-in says
+        assert 'uses the GPU' in result.stdout and 'WARNING' not in result.stderr
+        return
+    assert 'WARNING: this machine has an NVIDIA GPU (NVIDIA H100 80GB HBM3, 535.104.05' in result.stderr
+    assert 'CUDA up to 12.2' in result.stderr and f'torch {torch.__version__}' in result.stderr
+    assert 'TORCH_INDEX_URL=https://download.pytorch.org/whl/' in result.stderr
+
+
+@pytest.mark.parametrize('nvidia_smi', [None, BROKEN_NVIDIA_SMI], ids=['no-nvidia-smi', 'no-driver'])
+def test_no_gpu_no_warning(tmp_path, nvidia_smi):
+    result = install(tmp_path, nvidia_smi)
+    assert 'NVIDIA GPU' not in result.stderr
+    assert 'ready in ' + sys.prefix in result.stdout
