@@ -1,0 +1,86 @@
+"""A wheel built from the repository carries what mim reads (configs, tools, the model
+index) and no results data; installed without the repository, `mim search`, `mim run`,
+`mim train` and `mim test` work from another directory."""
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from helpers import ROOT, newest_metrics
+
+# What the wheel is built from: the repository less what is not part of it.
+NOT_SHIPPED = shutil.ignore_patterns('.git', '.venv*', 'work_dirs', 'data', 'build', '*.egg-info', '__pycache__',
+                                     '.mim', '.pytest_cache')
+
+
+@pytest.fixture(scope='module')
+def wheel(tmp_path_factory):
+    """``pip wheel --no-deps .`` on a copy of the repository (the build writes mmseg_ccl/.mim)."""
+    tmp = tmp_path_factory.mktemp('wheel')
+    shutil.copytree(ROOT, tmp / 'src', ignore=NOT_SHIPPED)
+    subprocess.run([sys.executable, '-m', 'pip', 'wheel', '--no-deps', '-q', '.', '-w', str(tmp / 'dist')],
+                   cwd=tmp / 'src', check=True, capture_output=True, timeout=600)
+    (path, ) = (tmp / 'dist').glob('mmseg_ccl-*.whl')
+    return path
+
+
+@pytest.fixture(scope='module')
+def installed(wheel, tmp_path_factory):
+    """The wheel installed (not editable) into a folder of its own, first on PYTHONPATH;
+    the run directory is outside the repository."""
+    site = tmp_path_factory.mktemp('site')
+    subprocess.run([sys.executable, '-m', 'pip', 'install', '--no-deps', '-q', '--target', str(site), str(wheel)],
+                   check=True, capture_output=True, timeout=600)
+    run_dir = tmp_path_factory.mktemp('run')
+    env = dict(os.environ, PYTHONPATH=str(site), PATH=os.pathsep.join([os.path.dirname(sys.executable),
+                                                                        os.environ['PATH']]))
+    return site, run_dir, env
+
+
+def mim(installed, *args, timeout=600):
+    site, run_dir, env = installed
+    result = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'mim'), *args], cwd=run_dir, env=env,
+                            capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, f'mim {args}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}'
+    return result.stdout + result.stderr
+
+
+def test_wheel_carries_configs_tools_and_model_index_only(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    mim_files = [n for n in names if n.startswith('mmseg_ccl/.mim/')]
+    for expected in ('mmseg_ccl/.mim/model-index.yml', 'mmseg_ccl/.mim/configs/ccl/metafile.yaml',
+                     'mmseg_ccl/.mim/configs/ccl/demo_ccl.py', 'mmseg_ccl/.mim/configs/_base_/default_runtime.py',
+                     'mmseg_ccl/.mim/tools/train.py', 'mmseg_ccl/.mim/tools/dataset_converters/make_demo_data.py',
+                     'mmseg_ccl/.mim/tools/dist_train.sh'):
+        assert expected in mim_files, expected
+    assert not [n for n in mim_files if n.endswith(('.json', '.md', '.png'))]  # no results data or pictures
+    assert 'mmseg_ccl/models/decode_heads/cross_cooperative_aspp_head.py' in names
+
+
+def test_the_installed_copy_is_the_one_used(installed):
+    site, run_dir, env = installed
+    result = subprocess.run([sys.executable, '-c', 'import mmseg_ccl; print(mmseg_ccl.__file__)'], cwd=run_dir,
+                            env=env, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == str(site / 'mmseg_ccl' / '__init__.py')
+
+
+def test_mim_search_lists_the_models(installed):
+    out = mim(installed, 'search', 'mmseg_ccl')
+    assert 'ccl_mobilenetv2-effnetlite0_1xb8-1k_camvid-180x240' in out
+
+
+def test_mim_run_train_and_test_the_demo_from_another_directory(installed):
+    site, run_dir, env = installed
+    mim(installed, 'run', 'mmseg_ccl', 'make_demo_data', '--out', 'data/ccl_demo', '--train', '8', '--val', '4')
+    assert (run_dir / 'data' / 'ccl_demo' / 'img_dir' / 'val' / '0003.png').is_file()
+    options = ['--cfg-options', 'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
+               'default_hooks.checkpoint.interval=2', 'train_dataloader.batch_size=4']
+    mim(installed, 'train', 'mmseg_ccl', 'demo_ccl.py', '--gpus', '0', '--work-dir', 'work', *options)
+    assert (run_dir / 'work' / 'iter_2.pth').is_file()
+    mim(installed, 'test', 'mmseg_ccl', 'demo_ccl.py', '--gpus', '0', '--checkpoint', 'work/iter_2.pth', '--work-dir',
+        'work/test')
+    metrics = newest_metrics(run_dir / 'work' / 'test')
+    assert {'mIoU_top', 'mIoU_bottom', 'mIoU_mean'} <= set(metrics)
