@@ -31,13 +31,13 @@ def test_every_row_builds_with_its_overrides(suite, name):
     with torch.device(device):
         model = MODELS.build(cfg.model)
     head = model.decode_head
-    two_networks = hasattr(head, 'direction')
+    two_networks = hasattr(head, 'routes')
     assert row.outputs == (('top', 'bottom', 'mean') if two_networks else
                            ('bottom', ) if name == 'single_bottom' else ('top', ))
     if name == 'fscn':
-        assert head.direction == 'top_to_bottom' and not head.detach
+        assert head.routes == ((1, 0), ) and not head.detach  # only the bottom receives
     if name == 'ensemble':
-        assert head.direction == 'none'
+        assert head.routes == ()
     if name in ('ccl_detach', ):
         assert head.detach
     named_fusion = [f for f in FUSIONS if f'{f} fusion' in row.label]

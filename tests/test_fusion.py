@@ -114,6 +114,23 @@ def test_reduced_fusion_zero_init_starts_as_no_exchange():
     assert default.expand_weight.abs().sum() > 0
 
 
+def test_gated_reduced_fusion_opens_from_zero():
+    """Gate 0 at first: no exchange, yet the gate gets a gradient; opened, it scales the message per channel."""
+    torch.manual_seed(0)
+    module = MODELS.build(dict(type='ReducedFusion', own_channels=6, other_channels=10, gated=True, norm_cfg=NORM))
+    own, other = torch.randn(2, 6, 8, 8), torch.randn(2, 10, 4, 4)
+    out = module(own, other)
+    torch.testing.assert_close(out, own)
+    out.square().sum().backward()
+    assert module.gate.grad.abs().min() > 0
+    with torch.no_grad():
+        module.gate.copy_(torch.arange(6.0))
+        ungated = MODELS.build(dict(type='ReducedFusion', own_channels=6, other_channels=10, norm_cfg=NORM))
+        ungated.load_state_dict({k: v for k, v in module.state_dict().items() if k != 'gate'})
+        expected = own + (ungated(own, other) - own) * torch.arange(6.0).view(1, -1, 1, 1)
+        torch.testing.assert_close(module(own, other), expected, atol=1e-5, rtol=1e-5)
+
+
 def test_flop_counter_counts_the_fused_expanding_product():
     """mmengine's counter skips baddbmm unless taught; the expand must not be free."""
     module = MODELS.build(dict(type='ReducedFusion', own_channels=64, other_channels=96, message_channels=4,

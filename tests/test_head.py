@@ -97,6 +97,21 @@ def test_switching_a_point_off_removes_exactly_its_fusions(point):
     assert len(layers) == dict(backbone=1, aspp=4, aspp_out=1, decoder=3)[point]
 
 
+@pytest.mark.parametrize('exchange_before_classifier', [True, False])
+def test_classifier_reads_only_its_own_features_without_the_last_exchange(exchange_before_classifier, seeded):
+    """The last decoder layer of the bottom reaches the top's logits only through the exchange."""
+    head = build_head(exchange_before_classifier=exchange_before_classifier).eval()
+    inputs = (features(1, TOP_SPECS, seeded), features(1, BOTTOM_SPECS, seeded))
+    with torch.no_grad():
+        top, bottom = head(inputs)
+        head.heads['bottom'].sep_bottleneck[-1].pointwise_conv.conv.weight.mul_(-2)  # another last layer for the bottom
+        top_after, bottom_after = head(inputs)
+    assert not torch.equal(bottom, bottom_after)
+    assert torch.equal(top, top_after) != exchange_before_classifier
+    decoder_layers = {k.split('.')[3] for k in fusion_keys(head) if k.startswith('fusions.top.decoder.')}
+    assert len(decoder_layers) == (3 if exchange_before_classifier else 2)  # c1 projection + 2 / 1 separable convs
+
+
 def test_switched_off_point_changes_nothing_in_its_layer(seeded):
     """With only Connection 2 on, the top's ASPP branches are those of a lone head."""
     head = build_head(cooperation_points=['aspp_out']).eval()

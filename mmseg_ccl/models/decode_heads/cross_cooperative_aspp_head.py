@@ -81,6 +81,10 @@ class CrossCooperativeASPPHead(BaseDecodeHead):
             both networks).
         cooperation_points: The points that exchange, a subset of
             ``COOPERATION_POINTS``; the rest run as in two separate heads.
+        exchange_before_classifier: ``False`` leaves the last decoder layer
+            out of the exchange, so that each classifier reads only its own
+            network's features (ours: a cooperation that keeps the two
+            networks' predictions apart, docs/method.md).
         loss_weights: Weights of the top and bottom losses.
         **kwargs: ``channels``, ``num_classes``, ``norm_cfg``, ``loss_decode``
             and the rest of :class:`BaseDecodeHead`'s arguments, shared by both
@@ -98,6 +102,7 @@ class CrossCooperativeASPPHead(BaseDecodeHead):
                  fusion: Union[str, dict] = 'reduced',
                  detach: bool = False,
                  cooperation_points: Sequence[str] = COOPERATION_POINTS,
+                 exchange_before_classifier: bool = True,
                  loss_weights: Sequence[float] = (1.0, 1.0),
                  init_cfg: Optional[dict] = None,
                  **kwargs) -> None:
@@ -122,7 +127,6 @@ class CrossCooperativeASPPHead(BaseDecodeHead):
             raise ValueError(f'CrossCooperativeASPPHead: c1_in_channels must be positive (DeepLabV3+ decoder), '
                              f'got {self.c1_in_channels}')
         self.loss_weights = _pair('loss_weights', tuple(float(w) for w in loss_weights), float)
-        self.direction = direction
         self.detach = detach
         self.cooperation_points = tuple(p for p in COOPERATION_POINTS if p in cooperation_points)
 
@@ -155,6 +159,8 @@ class CrossCooperativeASPPHead(BaseDecodeHead):
             paths = [f'{name}.{k}' for k in range(len(self.heads['top'].get_submodule(name)))] if each else [name]
             for path in paths:
                 self.exchange_at[path] = (point, sum(p == point for p, _ in self.exchange_at.values()))
+        if not exchange_before_classifier:
+            del self.exchange_at[f'sep_bottleneck.{len(self.heads["top"].sep_bottleneck) - 1}']
         self.fusions = nn.ModuleDict({
             BRANCHES[receiver]: nn.ModuleDict({
                 point: nn.ModuleList(
@@ -188,7 +194,7 @@ class CrossCooperativeASPPHead(BaseDecodeHead):
         then, if that layer is a cooperation point, each receiver fuses the other's output in."""
         if path != 'backbone':
             feats = tuple(self.heads[name].get_submodule(path)(f) for name, f in zip(BRANCHES, feats))
-        point, layer = self.exchange_at[path]
+        point, layer = self.exchange_at.get(path, (None, None))
         if point not in self.cooperation_points:
             return feats
         fused = list(feats)

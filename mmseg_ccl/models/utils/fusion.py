@@ -151,6 +151,10 @@ class ReducedFusion(BaseModule):
             "zero convolution" of ControlNet, Zhang et al. 2023) and the
             exchange is learnt from there. ``False``: Kaiming init, as mmcv
             initialises a ``ConvModule``.
+        gated: Scale the expanded message per channel by a learnable gate
+            initialised to zero, ``own + gate * expand(...)``: the untrained
+            model is two separate networks, and each channel learns how much
+            of the other network to take in.
         norm_cfg: Normalisation config of the message.
         act_cfg: Activation of the message.
         align_corners: ``align_corners`` of the resize.
@@ -161,6 +165,7 @@ class ReducedFusion(BaseModule):
                  other_channels: int,
                  message_channels: int = 16,
                  zero_init: bool = False,
+                 gated: bool = False,
                  norm_cfg: Optional[dict] = None,
                  act_cfg: Optional[dict] = dict(type='ReLU'),
                  align_corners: bool = False,
@@ -181,6 +186,7 @@ class ReducedFusion(BaseModule):
             nn.init.zeros_(self.expand_weight)
         else:
             nn.init.kaiming_normal_(self.expand_weight, mode='fan_out', nonlinearity='relu')
+        self.gate = nn.Parameter(torch.zeros(own_channels)) if gated else None
 
     def message(self, other: Tensor) -> Tensor:
         """The ``message_channels``-wide feature sent, at the sender's size."""
@@ -193,4 +199,6 @@ class ReducedFusion(BaseModule):
 
     def forward(self, own: Tensor, other: Tensor) -> Tensor:
         message = match_size(self.message(other), own, self.align_corners)
-        return pointwise_conv(message, self.expand_weight, residual=own)
+        # The gate scales the expanding conv's output channels, i.e. its weight's rows.
+        weight = self.expand_weight if self.gate is None else self.gate[:, None] * self.expand_weight
+        return pointwise_conv(message, weight, residual=own)
