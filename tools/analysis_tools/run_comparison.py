@@ -114,6 +114,12 @@ def _cooperation_rows(ccl: str, points: str, fusion: str, shipped: Optional[Dict
                                  'model.decode_head.fusion.type=ReducedFusion',
                                  'model.decode_head.fusion.zero_init=True')),
         'ccl_detach': Row('CCL, full, received features detached', ccl, ('model.decode_head.detach=True', )),
+        # Cooperations that keep the two networks' predictions apart (docs/method.md, decision rules).
+        'ccl_ownclassifier': Row('CCL, no exchange before the classifiers', ccl,
+                                 ('model.decode_head.exchange_before_classifier=False', )),
+        'ccl_gated': Row('CCL, full, gated reduced fusion', ccl,
+                         ('model.decode_head.fusion._delete_=True', 'model.decode_head.fusion.type=ReducedFusion',
+                          'model.decode_head.fusion.gated=True')),
     }
     return {name: Row(row.label, shipped[name]) if name in (shipped or {}) else row for name, row in rows.items()}
 
