@@ -221,3 +221,27 @@ def test_report_names_a_readme_without_the_block(tmp_path):
     with pytest.raises(SystemExit, match=r'README.md has no <!-- camvid table -->'):
         run_comparison.report(synthetic_results(), str(path), run_comparison.SUITES['camvid'], str(readme))
     assert readme.read_text() == 'no blocks here\n'
+
+
+def test_differences_pair_joint_rows_and_compare_ccl_with_welch(tmp_path):
+    """Jointly trained two-network rows against the joint ensemble over their shared seeds (Holm
+    levels); CCL against the singles and the post-hoc ensemble (Welch); too few seeds: no line."""
+    def row(label, **per_seed):
+        return dict(label=label, runs={seed: dict(scores=scores) for seed, scores in per_seed.items()})
+
+    two = lambda v: dict(top=v - 1, bottom=v - 2, mean=v)  # noqa: E731
+    results = dict(suite='camvid', iters=None, rows=dict(
+        ensemble=row('E', **{'0': two(58.1), '1': two(57.35), '2': two(56.98)}),
+        ccl=row('C', **{'0': two(58.2), '1': two(57.23), '2': two(57.14), '3': two(60.0)}),
+        ccl_add=row('A', **{'1': two(58.65), '2': two(56.59)}),
+        ccl_gated=row('G', **{'2': two(59.0)}),  # one shared seed: not compared
+        single_top=row('S', **{'0': dict(top=56.7), '1': dict(top=58.2), '2': dict(top=58.3)}),
+        posthoc=row('P', **{'0': two(56.8)}),  # one seed: not compared
+    ))
+    lines = run_comparison.differences_table(results, run_comparison.SUITES['camvid']).splitlines()[2:]
+    cells = [[c.strip() for c in line.strip('|').split('|')] for line in lines]
+    assert [c[:3] for c in cells] == [['C − E', 'paired, Holm', '3'], ['A − E', 'paired, Holm', '2'],
+                                      ['C − S', 'Welch', '4 / 3']]
+    # Seed 3 has no pair. C's p-value (0.63) is the smaller of the two: level 1 - 0.05 / 2; at 95 % its
+    # interval would be [-0.32, +0.41] (tests/test_intervals.py).
+    assert cells[0][3:6] == ['+0.05', '[-0.48, +0.57]', '97.5 %'] and cells[1][5] == '95.0 %'

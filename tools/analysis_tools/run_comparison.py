@@ -91,6 +91,10 @@ class Suite:
     dataset: str = 'synthetic shapes'  # as the model-zoo metafile names it
     curve_rows: Tuple[str, ...] = ()  # rows in the curve plot (all if empty)
     per_class_rows: Tuple[str, ...] = ('posthoc', 'ensemble', 'ccl')  # rows in the README's per-class table
+    # Deciding differences (docs/method.md): jointly trained two-network rows against this row, paired over
+    # shared seeds (Holm-corrected); the suite's CCL against these rows, Welch.
+    paired_reference: str = 'ensemble'
+    welch_rows: Tuple[str, ...] = ('single_top', 'single_bottom', 'posthoc')
 
 
 def _cooperation_rows(ccl: str, points: str, fusion: str, shipped: Optional[Dict[str, str]] = None) -> Dict[str, Row]:
@@ -460,8 +464,9 @@ def report(results: dict, results_path: str, suite: Suite, readme: Optional[str]
     """Write the table beside the results file (``.md``): mIoU mean ± std over seeds, the change
     over the last fifth of training, parameters, FLOPs, the side-by-side timing (``--timing``),
     training time as the median over seeds with its range; per-class IoU; the validation curves
-    (``_curves.png``). With ``readme``, rewrite that file's ``<!-- SUITE table -->`` and
-    ``<!-- SUITE per-class -->`` blocks."""
+    (``_curves.png``); the deciding differences with their intervals. With ``readme``, rewrite that
+    file's ``<!-- SUITE table -->``, ``<!-- SUITE per-class -->`` and (if it has one)
+    ``<!-- SUITE differences -->`` blocks."""
     lines = ['| row | seeds | mIoU top | mIoU bottom | mIoU mean | last fifth Δ | params (M) | GFLOPs | '
              'train step (×) | latency (×) | train memory (MiB) | training time (min), median (min-max) |',
              '|---' * 12 + '|']
@@ -487,6 +492,8 @@ def report(results: dict, results_path: str, suite: Suite, readme: Optional[str]
              'mean over seeds.\n' + timing_note(results))
     per_class = per_class_table(results, names)
     table += '\nPer-class IoU (%), mean over seeds:\n\n' + per_class if per_class else ''
+    differences = differences_table(results, suite)
+    table += '\nDeciding differences of the main output\'s mIoU:\n\n' + differences if differences else ''
     with open(osp.splitext(results_path)[0] + '.md', 'w') as f:
         f.write(table)
     print(table)
@@ -499,6 +506,54 @@ def report(results: dict, results_path: str, suite: Suite, readme: Optional[str]
         if osp.isfile(metafile):
             update_metafile(metafile, results, suite)
     return table
+
+
+def main_scores(row: dict) -> Dict[str, float]:
+    """The main output's mIoU per seed."""
+    output = main_output(row)
+    return {seed: run['scores'][output] for seed, run in row['runs'].items() if output in run['scores']}
+
+
+def differences_table(results: dict, suite: Suite) -> str:
+    """The comparisons docs/method.md decides with: each jointly trained two-network row with two or
+    more seeds shared with ``suite.paired_reference``, paired over those seeds, at Holm-corrected
+    levels across the rows; CCL against each of ``suite.welch_rows``, Welch, at 95 %."""
+    from mmseg_ccl.evaluation.intervals import holm_levels, paired_interval, welch_interval
+    rows = results['rows']
+    if suite.paired_reference not in rows:
+        return ''
+    reference = main_scores(rows[suite.paired_reference])
+    paired = {}
+    for name in ordered_rows(results, suite):
+        spec = suite.rows.get(name)
+        scores = main_scores(rows[name])
+        seeds = sorted(set(scores) & set(reference))
+        if (name == suite.paired_reference or spec is None or spec.config is None or spec.outputs != OUTPUTS
+                or len(seeds) < 2):
+            continue
+        paired[name] = ([scores[s] for s in seeds], [reference[s] for s in seeds])
+    lines = []
+    levels = holm_levels([paired_interval(*pair).p for pair in paired.values()])
+    against = rows[suite.paired_reference]['label']
+    for (name, pair), level in zip(paired.items(), levels):
+        lines.append(interval_line(f'{rows[name]["label"]} − {against}', 'paired, Holm',
+                                   paired_interval(*pair, level=level)))
+    ccl = list(main_scores(rows['ccl']).values()) if 'ccl' in rows else []
+    for name in suite.welch_rows:
+        other = list(main_scores(rows[name]).values()) if name in rows else []
+        if len(ccl) >= 2 and len(other) >= 2:
+            lines.append(interval_line(f'{rows["ccl"]["label"]} − {rows[name]["label"]}', 'Welch',
+                                       welch_interval(ccl, other)))
+    if not lines:
+        return ''
+    header = '| difference | test | seeds | estimate | interval | level | excludes 0 |\n|---|---|---|---|---|---|---|\n'
+    return header + '\n'.join(lines) + '\n'
+
+
+def interval_line(name: str, test: str, interval) -> str:
+    return (f'| {name} | {test} | {" / ".join(map(str, interval.n))} | {interval.difference:+.2f} | '
+            f'[{interval.low:+.2f}, {interval.high:+.2f}] | {100 * interval.level:.1f} % | '
+            f'{"yes" if interval.excludes_zero() else "no"} |')
 
 
 def timing_ratio(row: dict, kind: str) -> str:
@@ -567,10 +622,13 @@ def update_readme(path: str, results: dict, names: List[str], suite: Suite) -> N
     with open(path) as f:
         text = f.read()
     blocks = {'table': zoo_table(results, names, suite, osp.dirname(osp.abspath(path))),
-              'per-class': per_class_table(results, [n for n in names if n in suite.per_class_rows])}
+              'per-class': per_class_table(results, [n for n in names if n in suite.per_class_rows]),
+              'differences': differences_table(results, suite)}
     for block, content in blocks.items():
         begin, end = f'<!-- {results["suite"]} {block} -->\n', f'<!-- /{results["suite"]} {block} -->'
         if begin not in text or end not in text:
+            if block == 'differences':  # optional
+                continue
             sys.exit(f'run_comparison: {path} has no {begin.strip()} ... {end} block to fill')
         head, rest = text.split(begin, 1)
         text = head + begin + content + end + rest.split(end, 1)[1]
