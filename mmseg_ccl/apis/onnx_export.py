@@ -16,6 +16,8 @@ import torch.nn.functional as F
 from mmengine.utils import digit_version
 from torch import Tensor
 
+from ..utils import OUTPUTS
+
 OUTPUT_NAMES = ('logits', 'labels')
 # torch's torch.export-based ONNX exporter (``torch.onnx.export(dynamo=True)``) as used here.
 MIN_EXPORT_TORCH = '2.6.0'
@@ -58,7 +60,7 @@ class SegmentorForExport(nn.Module):
         two_networks = hasattr(model, 'branch_out_channels')
         if two_networks:
             output = output or model.output
-            if output not in ('top', 'bottom', 'mean'):
+            if output not in OUTPUTS:
                 raise ValueError(f'SegmentorForExport: unknown output {output!r}; expected top, bottom or mean')
         elif output not in (None, 'top'):
             raise ValueError(f'SegmentorForExport: a single-network model has one output, not {output!r}')

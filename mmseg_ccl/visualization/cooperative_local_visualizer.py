@@ -9,6 +9,8 @@ from mmseg.registry import VISUALIZERS
 from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
 
+from ..utils import OUTPUTS
+
 
 @VISUALIZERS.register_module()
 class CooperativeSegLocalVisualizer(SegLocalVisualizer):
@@ -27,7 +29,7 @@ class CooperativeSegLocalVisualizer(SegLocalVisualizer):
         **kwargs: :class:`SegLocalVisualizer`'s arguments.
     """
 
-    def __init__(self, name: str = 'visualizer', outputs: Sequence[str] = ('top', 'bottom', 'mean'),
+    def __init__(self, name: str = 'visualizer', outputs: Sequence[str] = OUTPUTS,
                  **kwargs) -> None:
         super().__init__(name=name, **kwargs)
         self.outputs = tuple(outputs)

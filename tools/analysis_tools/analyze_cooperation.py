@@ -33,8 +33,9 @@ from mmengine.runner import Runner
 
 import mmseg_ccl  # noqa: F401  (registers the modules)
 from mmseg.apis import init_model
+from mmseg_ccl.utils import OUTPUTS
 
-OUTPUTS = ('top', 'bottom', 'mean', 'oracle')
+ANALYSED = (*OUTPUTS, 'oracle')  # the model's outputs and the oracle of the two networks
 AGREEMENT = ('only_top', 'only_bottom', 'both', 'neither')
 # Overlay colours (RGB): pixels only the top / only the bottom gets right.
 ONLY_TOP_COLOUR, ONLY_BOTTOM_COLOUR = (255, 140, 0), (0, 200, 255)
@@ -50,7 +51,7 @@ class CooperationCounter:
 
     def __init__(self, num_classes: int, ignore_index: int = 255) -> None:
         self.num_classes, self.ignore_index = num_classes, ignore_index
-        self.matrices = {o: np.zeros((num_classes, num_classes), np.int64) for o in ('top', 'bottom', 'mean')}
+        self.matrices = {o: np.zeros((num_classes, num_classes), np.int64) for o in OUTPUTS}
         # The oracle as counts per class: hits (TP), misses (FN), false alarms (FP).
         self.oracle = {k: np.zeros(num_classes, np.int64) for k in ('tp', 'fn', 'fp')}
         self.agreement = dict.fromkeys(AGREEMENT, 0)
@@ -58,7 +59,7 @@ class CooperationCounter:
     def add(self, label: np.ndarray, top: np.ndarray, bottom: np.ndarray, mean: np.ndarray) -> None:
         valid = label != self.ignore_index
         label, top, bottom, mean = (a[valid].astype(np.int64) for a in (label, top, bottom, mean))
-        for name, pred in zip(('top', 'bottom', 'mean'), (top, bottom, mean)):
+        for name, pred in zip(OUTPUTS, (top, bottom, mean)):
             self.matrices[name] += confusion(label, pred, self.num_classes)
         top_right, bottom_right = top == label, bottom == label
         either = top_right | bottom_right
@@ -89,8 +90,8 @@ class CooperationCounter:
 def markdown(classes: Sequence[str], iou: Dict[str, np.ndarray], shares: Dict[str, float]) -> str:
     lines = ['| class | IoU top | IoU bottom | IoU mean | IoU oracle |', '|---|---|---|---|---|']
     for c, name in enumerate(classes):
-        lines.append(f'| {name} | ' + ' | '.join(f'{iou[o][c]:.2f}' for o in OUTPUTS) + ' |')
-    lines.append('| **mIoU** | ' + ' | '.join(f'**{np.nanmean(iou[o]):.2f}**' for o in OUTPUTS) + ' |')
+        lines.append(f'| {name} | ' + ' | '.join(f'{iou[o][c]:.2f}' for o in ANALYSED) + ' |')
+    lines.append('| **mIoU** | ' + ' | '.join(f'**{np.nanmean(iou[o]):.2f}**' for o in ANALYSED) + ' |')
     lines += ['', '| pixels right | only top | only bottom | both | neither |', '|---|---|---|---|---|',
               '| share (%) | ' + ' | '.join(f'{shares[k]:.2f}' for k in AGREEMENT) + ' |']
     return '\n'.join(lines) + '\n'
@@ -109,7 +110,7 @@ def bar_chart(classes: Sequence[str], iou: Dict[str, np.ndarray], path: str) -> 
     fig, ax = plt.subplots(figsize=(max(6, 1.1 * len(classes)), 3.5), dpi=100)
     width = 0.2
     x = np.arange(len(classes))
-    for k, name in enumerate(OUTPUTS):
+    for k, name in enumerate(ANALYSED):
         ax.bar(x + (k - 1.5) * width, np.nan_to_num(iou[name]), width, label=name)
     ax.set_xticks(x, classes, rotation=30, ha='right')
     ax.set_ylabel('IoU (%)')
@@ -169,7 +170,7 @@ def analyze(model: torch.nn.Module, dataloader, classes: Sequence[str], palette:
                 raise TypeError('analyze_cooperation: the model has no top / bottom outputs; use a config whose '
                                 'model is a CooperativeEncoderDecoder')
             label = sample.gt_sem_seg.data[0].cpu().numpy()
-            preds = {o: sample.get(f'pred_sem_seg_{o}').data[0].cpu().numpy() for o in ('top', 'bottom', 'mean')}
+            preds = {o: sample.get(f'pred_sem_seg_{o}').data[0].cpu().numpy() for o in OUTPUTS}
             counter.add(label, preds['top'], preds['bottom'], preds['mean'])
             if show_dir and shown < max_show:
                 import mmcv
@@ -207,8 +208,8 @@ def main(argv: List[str] = None) -> dict:
         os.makedirs(directory, exist_ok=True)
     counter = analyze(model, dataloader, classes, palette, args.show_dir, args.max_show)
     iou, shares = counter.iou(), counter.shares()
-    result = dict(classes=list(classes), iou={o: [None if np.isnan(v) else float(v) for v in iou[o]] for o in OUTPUTS},
-                  miou={o: float(np.nanmean(iou[o])) for o in OUTPUTS}, pixel_shares=shares,
+    result = dict(classes=list(classes), iou={o: [None if np.isnan(v) else float(v) for v in iou[o]] for o in ANALYSED},
+                  miou={o: float(np.nanmean(iou[o])) for o in ANALYSED}, pixel_shares=shares,
                   config=args.config, checkpoint=args.checkpoint)
     table = markdown(classes, iou, shares)
     with open(osp.join(args.out, 'cooperation.md'), 'w') as f:

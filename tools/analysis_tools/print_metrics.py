@@ -10,6 +10,8 @@ import json
 import os
 import sys
 
+from mmseg_ccl.utils import OUTPUTS
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
@@ -21,7 +23,7 @@ def main() -> None:
     path = max(files, key=os.path.getmtime)
     with open(path) as f:
         metrics = json.load(f)
-    rows = [(name, metrics.get(f'mIoU_{name}')) for name in ('top', 'bottom', 'mean')]
+    rows = [(name, metrics.get(f'mIoU_{name}')) for name in OUTPUTS]
     if any(value is None for _, value in rows):
         rows = [('prediction', metrics.get('mIoU'))]
     print(f'mIoU from {path}:')

@@ -63,10 +63,10 @@ from typing import Dict, List, Optional, Tuple
 
 from mmseg_ccl.models.decode_heads.cross_cooperative_aspp_head import FUSIONS
 from mmseg_ccl.runtime import atomic_write
+from mmseg_ccl.utils import OUTPUTS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-OUTPUTS = ('top', 'bottom', 'mean')
 HEARTBEAT_SECONDS = 30
 
 

@@ -8,7 +8,7 @@ from prettytable import PrettyTable
 from mmseg.evaluation.metrics import IoUMetric
 from mmseg.registry import METRICS
 
-from ...models.segmentors import OUTPUTS
+from ...utils import OUTPUTS
 
 
 @METRICS.register_module()

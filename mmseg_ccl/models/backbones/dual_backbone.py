@@ -7,7 +7,7 @@ from torch import Tensor
 
 from mmseg.registry import MODELS
 
-BRANCHES = ('top', 'bottom')
+from ...utils import BRANCHES
 
 
 @MODELS.register_module()

@@ -5,6 +5,7 @@ for Semantic Segmentation", VISAPP 2022 (CCL); and the one-way predecessor,
 "Feature Sharing Cooperative Network for Semantic Segmentation", VISAPP 2021
 (FSCN). See docs/method.md for what the papers say and what is our choice.
 """
+import inspect
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -17,7 +18,8 @@ from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import SampleList
 
-BRANCHES = ('top', 'bottom')
+from ...utils import BRANCHES
+
 DIRECTIONS = ('cross', 'top_to_bottom', 'none')
 FUSIONS = {'concat': 'ConcatFusion', 'add': 'AddFusion', 'reduced': 'ReducedFusion'}
 # Where the branches exchange (docs/method.md), in the order a forward pass meets
@@ -73,7 +75,7 @@ class CrossCooperativeASPPHead(BaseDecodeHead):
             or a fusion module config
             (``dict(type='ConcatFusion', ...)``, any module registered in
             mmseg's ``MODELS`` taking ``own_channels, other_channels, norm_cfg,
-            act_cfg, align_corners``).
+            align_corners`` and, if it has an activation, ``act_cfg``).
         detach: Stop gradients through received features (for study). Off
             by default in every direction: both losses reach both networks,
             in FSCN's one-way cooperation too (the bottom's loss then trains
@@ -161,12 +163,15 @@ class CrossCooperativeASPPHead(BaseDecodeHead):
                 self.exchange_at[path] = (point, sum(p == point for p, _ in self.exchange_at.values()))
         if not exchange_before_classifier:
             del self.exchange_at[f'sep_bottleneck.{len(self.heads["top"].sep_bottleneck) - 1}']
+        # The head's norm, activation (for fusions that take one) and resize settings.
+        shared = dict(norm_cfg=self.norm_cfg, align_corners=self.align_corners)
+        if 'act_cfg' in inspect.signature(MODELS.get(fusion['type'])).parameters:
+            shared['act_cfg'] = self.act_cfg
         self.fusions = nn.ModuleDict({
             BRANCHES[receiver]: nn.ModuleDict({
                 point: nn.ModuleList(
                     MODELS.build(dict(fusion, own_channels=self._out_channels(path, receiver),
-                                      other_channels=self._out_channels(path, sender), norm_cfg=self.norm_cfg,
-                                      act_cfg=self.act_cfg, align_corners=self.align_corners))
+                                      other_channels=self._out_channels(path, sender), **shared))
                     for path, (p, _) in self.exchange_at.items() if p == point)
                 for point in self.cooperation_points
             })

@@ -1,4 +1,4 @@
-from .cooperative_encoder_decoder import OUTPUTS, CooperativeEncoderDecoder
+from .cooperative_encoder_decoder import CooperativeEncoderDecoder
 from .cooperative_seg_tta import CooperativeSegTTAModel
 
-__all__ = ['OUTPUTS', 'CooperativeEncoderDecoder', 'CooperativeSegTTAModel']
+__all__ = ['CooperativeEncoderDecoder', 'CooperativeSegTTAModel']

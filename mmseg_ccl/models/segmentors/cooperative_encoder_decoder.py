@@ -9,8 +9,9 @@ from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, OptSampleList, SampleList
 
+from ...utils import BRANCHES, OUTPUTS
+
 # Test-time outputs: each network's logits and their average (docs/method.md, "Outputs at test time").
-OUTPUTS = ('top', 'bottom', 'mean')
 
 
 def logits_to_pred(logits: Tensor, threshold: float) -> Tensor:
@@ -87,7 +88,7 @@ class CooperativeEncoderDecoder(EncoderDecoder):
     def _check_channels_at_build(self) -> None:
         """The head's channel checks, now, for backbones that declare their
         ``out_channels`` (e.g. :class:`Xception65`); others are checked at the first forward."""
-        for b, name in enumerate(('top', 'bottom')):
+        for b, name in enumerate(BRANCHES):
             declared = getattr(getattr(self.backbone, name, None), 'out_channels', None)
             if isinstance(declared, tuple) and hasattr(self.decode_head, 'check_feature_channels'):
                 self.decode_head.check_feature_channels(b, declared)

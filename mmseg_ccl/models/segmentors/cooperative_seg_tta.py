@@ -9,7 +9,8 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg.utils import SampleList
 
-from .cooperative_encoder_decoder import OUTPUTS, logits_to_pred
+from ...utils import OUTPUTS
+from .cooperative_encoder_decoder import logits_to_pred
 
 
 @MODELS.register_module()

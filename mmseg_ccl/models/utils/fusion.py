@@ -63,7 +63,6 @@ class AddFusion(BaseModule):
         project: Use the 1x1 ConvBN. ``False`` adds ``other`` as it is, which
             needs equal channel counts.
         norm_cfg: Normalisation config of the projection.
-        act_cfg: Unused; accepted so that every fusion is built alike.
         align_corners: ``align_corners`` of the resize.
     """
 
@@ -72,7 +71,6 @@ class AddFusion(BaseModule):
                  other_channels: int,
                  project: bool = True,
                  norm_cfg: Optional[dict] = None,
-                 act_cfg: Optional[dict] = None,
                  align_corners: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
