@@ -141,3 +141,4 @@ fi
 
 step 'check the installation'
 "$PY" -c 'import mmseg_ccl, mmseg, mmpretrain, mmcv.ops; print("mmseg-ccl", mmseg_ccl.__version__, "ready in", __import__("sys").prefix)'
+echo "install.sh took $((SECONDS / 60)) min $((SECONDS % 60)) s"
