@@ -96,21 +96,21 @@ def test_analysis_matches_numpy_and_oracle_bounds_both(demo_data, checkpoint, tm
     assert Image.open(show / panels[0]).size[0] > 5 * Image.open(images[0]).size[0]
 
 
-def readme_example():
-    with open(os.path.join(ROOT, 'README.md')) as f:
+def usage_example():
+    with open(os.path.join(ROOT, 'docs', 'usage.md')) as f:
         text = f.read()
     return re.search(r'<!-- inference example -->\n```python\n(.*?)```', text, re.S).group(1)
 
 
-def test_readme_inference_example_runs(demo_data, checkpoint, tmp_path):
-    code = readme_example()
+def test_usage_inference_example_runs(demo_data, checkpoint, tmp_path):
+    code = usage_example()
     image = str(demo_data / 'img_dir' / 'val' / '0001.png')
     for name, value in (('config', CONFIG), ('checkpoint', checkpoint), ('image', image)):
         code, replaced = re.subn(rf"^{name} = '.*'$", f'{name} = {value!r}', code, flags=re.M)
         assert replaced == 1, name
     code = code.replace("'work_dirs/inference'", repr(str(tmp_path)))
     namespace = {}
-    exec(compile(code, 'README.md', 'exec'), namespace)
+    exec(compile(code, 'docs/usage.md', 'exec'), namespace)
     assert namespace['prediction'].shape == (1, 64, 64)
     assert (tmp_path / 'vis' / '0001.png').exists()
 

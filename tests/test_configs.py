@@ -167,13 +167,3 @@ def test_metafile_lists_every_model_zoo_config():
     for model in metafile['Models']:
         assert model['Name'] == os.path.splitext(os.path.basename(model['Config']))[0]
         assert model['Metadata']['Batch Size'] == load(model['Config']).train_dataloader.batch_size
-
-
-def test_readme_config_blocks_are_the_files():
-    """Each README block marked ``<!-- config: PATH -->`` shows that file as it is."""
-    with open(os.path.join(ROOT, 'README.md')) as f:
-        blocks = re.findall(r'<!-- config: (\S+) -->\n```python\n(.*?)```', f.read(), re.S)
-    assert blocks
-    for path, shown in blocks:
-        with open(os.path.join(ROOT, path)) as f:
-            assert shown == f.read(), path
