@@ -34,7 +34,6 @@ import os
 import resource
 import statistics
 import sys
-import time
 import warnings
 from typing import Dict, List
 
@@ -50,6 +49,7 @@ from mmengine.structures import PixelData
 import mmseg_ccl  # noqa: F401
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
+from mmseg_ccl.evaluation.timing import interleaved_times
 
 
 def load_config(spec: str, options: dict) -> Config:
@@ -130,30 +130,21 @@ class Bench:
         finally:
             logger.setLevel(level)
 
-    def _sync(self) -> None:
-        if self.args.device.startswith('cuda'):
-            torch.cuda.synchronize()
-
-    def time_latency(self) -> None:
+    def predict(self) -> None:
+        """Inference of one image."""
         self.model.eval()
-        self._sync()
-        start = time.perf_counter()
         with torch.no_grad(), self.autocast:
             self.model.predict(self.test_data['inputs'], self.test_data['data_samples'])
-        self._sync()
-        self.latency.append(time.perf_counter() - start)
 
-    def time_step(self) -> None:
+    def train_step(self) -> None:
+        """Forward, backward and SGD step of a training batch; on CUDA, its peak memory."""
         self.model.train()
-        if self.args.device.startswith('cuda'):
+        on_gpu = self.args.device.startswith('cuda')
+        if on_gpu:
             torch.cuda.reset_peak_memory_stats()
-        self._sync()
-        start = time.perf_counter()
         with self.autocast if not isinstance(self.optim, AmpOptimWrapper) else contextlib.nullcontext():
             self.model.train_step(self.train_data, self.optim)
-        self._sync()
-        self.step.append(time.perf_counter() - start)
-        if self.args.device.startswith('cuda'):
+        if on_gpu:
             self.memory = torch.cuda.max_memory_allocated() / 2**20
 
 
@@ -170,8 +161,8 @@ def peak_rss_mib() -> float:
 def _cpu_peak_rss_growth(config_name: str, args: argparse.Namespace, queue: mp.Queue) -> None:
     bench = Bench(config_name, load_config(config_name, args.cfg_options), args)
     before = peak_rss_mib()
-    bench.time_step()  # activations, gradients and optimiser state
-    bench.time_step()
+    bench.train_step()  # activations, gradients and optimiser state
+    bench.train_step()
     queue.put(peak_rss_mib() - before)
 
 
@@ -222,16 +213,13 @@ def main() -> None:
 
     benches = [Bench(name, load_config(name, args.cfg_options), args) for name in names]
     flops = {b.name: b.flops() for b in benches}
-    for round_index in range(args.warmup + args.rounds if args.rounds else 0):
-        order = benches if round_index % 2 == 0 else benches[::-1]
-        for bench in order:
-            bench.time_latency()
-        for bench in order:
-            bench.time_step()
-        if round_index + 1 == args.warmup:  # drop the warm-up samples
-            for bench in benches:
-                bench.latency.clear()
-                bench.step.clear()
+    if args.rounds:
+        calls = {(b.name, 'latency'): b.predict for b in benches}
+        calls.update({(b.name, 'step'): b.train_step for b in benches})
+        sync = torch.cuda.synchronize if args.device.startswith('cuda') else None
+        times = interleaved_times(calls, args.rounds, args.warmup, sync)
+        for bench in benches:
+            bench.latency, bench.step = times[(bench.name, 'latency')], times[(bench.name, 'step')]
     if args.device == 'cpu' and args.rounds and not args.no_memory:
         for bench in benches:
             bench.memory = cpu_memory(bench.name, args)

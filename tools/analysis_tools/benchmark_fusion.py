@@ -12,7 +12,6 @@ of the per-round ratios (reference / ReducedFusion) with its range.
 """
 import argparse
 import statistics
-import time
 
 import torch
 import torch.nn as nn
@@ -20,6 +19,7 @@ import torch.nn.functional as F
 
 import mmseg_ccl  # noqa: F401  (registers ReducedFusion)
 from mmseg.registry import MODELS
+from mmseg_ccl.evaluation.timing import interleaved_times
 
 
 class ConvReducedFusion(nn.Module):
@@ -53,17 +53,8 @@ def main() -> None:
     own = torch.randn(args.batch, c, *args.size, requires_grad=True)
     other = torch.randn(args.batch, c, *args.size, requires_grad=True)
 
-    def step(module: nn.Module) -> float:
-        start = time.perf_counter()
-        module(own, other).sum().backward()
-        return time.perf_counter() - start
-
-    for module in modules.values():  # warm-up
-        step(module)
-    times = {name: [] for name in modules}
-    for round_index in range(args.rounds):
-        for name, module in (modules.items() if round_index % 2 == 0 else reversed(modules.items())):
-            times[name].append(step(module))
+    calls = {name: lambda m=module: m(own, other).sum().backward() for name, module in modules.items()}
+    times = interleaved_times(calls, args.rounds)
     ratios = [r / f for f, r in zip(times['ReducedFusion'], times['nn.Conv2d reference'])]
     print(f'forward + backward, {args.batch}x{c}x{args.size[0]}x{args.size[1]}, {args.rounds} rounds, '
           f'torch {torch.__version__}, {torch.get_num_threads()} threads')

@@ -23,7 +23,6 @@ same input, N timed rounds after a warm-up, interleaved, with their ratio.
 import argparse
 import statistics
 import sys
-import time
 
 import torch
 from mmengine.config import Config, DictAction
@@ -34,6 +33,7 @@ import mmseg_ccl  # noqa: F401  (registers the modules)
 from mmseg.registry import MODELS
 from mmseg.utils import register_all_modules
 from mmseg_ccl.apis import SegmentorForExport, check_exporter, compare, export_onnx
+from mmseg_ccl.evaluation.timing import interleaved_times
 
 TOLERANCE = 1e-4  # largest logit difference, relative to the logits' range
 
@@ -63,18 +63,6 @@ def build(config: str, checkpoint: str, options: dict) -> torch.nn.Module:
     return model.eval(), cfg
 
 
-def latency(run, image, rounds: int) -> dict:
-    """Interleaved batch-1 timings of each callable in ``run`` on ``image``, after one warm-up."""
-    times = {name: [] for name in run}
-    for round_index in range(rounds + 1):
-        for name, fn in (run.items() if round_index % 2 == 0 else reversed(run.items())):
-            start = time.perf_counter()
-            fn(image)
-            if round_index:
-                times[name].append(time.perf_counter() - start)
-    return times
-
-
 def main(argv=None) -> dict:
     args = parse_args(argv)
     try:
@@ -102,8 +90,8 @@ def main(argv=None) -> dict:
         session = onnxruntime.InferenceSession(args.output_file, providers=['CPUExecutionProvider'])
         array = image.numpy()
         with torch.no_grad():
-            times = latency(dict(pytorch=module, onnxruntime=lambda _: session.run(None, {'image': array})), image,
-                            args.benchmark)
+            times = interleaved_times(dict(pytorch=lambda: module(image),
+                                           onnxruntime=lambda: session.run(None, {'image': array})), args.benchmark)
         ratios = [o / p for o, p in zip(times['onnxruntime'], times['pytorch'])]
         report['latency_ms'] = {name: 1e3 * statistics.median(t) for name, t in times.items()}
         report['onnxruntime_to_pytorch'] = statistics.median(ratios)
