@@ -12,17 +12,19 @@ from mmengine.config import Config, DictAction
 from mmseg.registry import MODELS
 from mmseg_ccl.models.decode_heads.cross_cooperative_aspp_head import FUSIONS
 
-from helpers import ROOT, load_tool, make_camvid_fixture, run
+from ccl_comparison.model_zoo import update_model_zoo
+from ccl_comparison.report import differences_table, report
+from ccl_comparison.suites import SUITES
+from helpers import ROOT, make_camvid_fixture, run
 
-run_comparison = load_tool('tools/analysis_tools/run_comparison.py')
-ROWS = [(suite, name) for suite, s in run_comparison.SUITES.items() for name, row in s.rows.items() if row.config]
+ROWS = [(suite, name) for suite, s in SUITES.items() for name, row in s.rows.items() if row.config]
 
 
 @pytest.mark.parametrize('suite, name', ROWS, ids=[f'{s}-{n}' for s, n in ROWS])
 def test_every_row_builds_with_its_overrides(suite, name):
     """Each row's config with its overrides applied builds (on the meta device), and
     the override is what the built model has."""
-    row = run_comparison.SUITES[suite].rows[name]
+    row = SUITES[suite].rows[name]
     cfg = Config.fromfile(os.path.join(ROOT, row.config))
     for override in row.overrides:
         key, value = override.split('=', 1)
@@ -164,7 +166,7 @@ def synthetic_results():
 
 def test_report_orders_rows_and_fills_the_readme(tmp_path):
     """The table lists rows in the suite's order with mean ± std and the last fifth's change;
-    --readme fills the model-zoo table and the per-class block and keeps the rest of the file."""
+    update_model_zoo fills the model-zoo table and the per-class block and keeps the rest of the file."""
     results = synthetic_results()
     path = tmp_path / 'camvid.json'
     path.write_text(json.dumps(results))
@@ -178,8 +180,9 @@ def test_report_orders_rows_and_fills_the_readme(tmp_path):
     metafile = readme.parent / 'metafile.yaml'
     metafile.write_text(yaml.safe_dump(dict(Collections=[dict(Name='CCL')], Models=[
         dict(Name='single', Results=[], Config=single), dict(Name='ccl', Results=[], Config=ccl), other])))
-    suite = run_comparison.SUITES['camvid']
-    table = run_comparison.report(results, str(path), suite, str(readme))
+    suite = SUITES['camvid']
+    table = report(results, str(path), suite)
+    update_model_zoo(results, suite, str(readme))
 
     lines = [line for line in table.split('\n\n')[0].splitlines()[2:]]
     assert [line.split(' | ')[0] for line in lines] == ['| single', '| post-hoc', '| CCL']
@@ -219,7 +222,7 @@ def test_report_names_a_readme_without_the_block(tmp_path):
     readme = tmp_path / 'README.md'
     readme.write_text('no blocks here\n')
     with pytest.raises(SystemExit, match=r'README.md has no <!-- camvid table -->'):
-        run_comparison.report(synthetic_results(), str(path), run_comparison.SUITES['camvid'], str(readme))
+        update_model_zoo(synthetic_results(), SUITES['camvid'], str(readme))
     assert readme.read_text() == 'no blocks here\n'
 
 
@@ -238,7 +241,7 @@ def test_differences_pair_joint_rows_and_compare_ccl_with_welch(tmp_path):
         single_top=row('S', **{'0': dict(top=56.7), '1': dict(top=58.2), '2': dict(top=58.3)}),
         posthoc=row('P', **{'0': two(56.8)}),  # one seed: not compared
     ))
-    lines = run_comparison.differences_table(results, run_comparison.SUITES['camvid']).splitlines()[2:]
+    lines = differences_table(results, SUITES['camvid']).splitlines()[2:]
     cells = [[c.strip() for c in line.strip('|').split('|')] for line in lines]
     assert [c[:3] for c in cells] == [['C − E', 'paired, Holm', '3'], ['A − E', 'paired, Holm', '2'],
                                       ['C − S', 'Welch', '4 / 3']]

@@ -1,0 +1,200 @@
+"""Tables and curves from a results file: mean ± std over seeds, cost, per-class IoU, the
+deciding differences with their intervals, validation curves."""
+import math
+import os.path as osp
+import statistics
+from typing import Dict, List, Optional
+
+from mmseg_ccl.utils import OUTPUTS
+
+from .suites import Suite
+
+
+def summarise(values: List[float]) -> str:
+    if not values:
+        return '—'
+    if len(values) == 1:
+        return f'{values[0]:.2f}'
+    return f'{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}'
+
+
+def ordered_rows(results: dict, suite: Suite) -> List[str]:
+    """The results' rows in the suite's order (rows the suite does not know last)."""
+    known = [name for name in suite.rows if name in results['rows']]
+    return known + [name for name in results['rows'] if name not in known]
+
+
+def main_output(row: dict) -> Optional[str]:
+    """The output a row is judged by: ``mean`` for two networks, else its one output."""
+    outputs = {o for run in row['runs'].values() for o in run['scores']}
+    return 'mean' if 'mean' in outputs else next((o for o in OUTPUTS if o in outputs), None)
+
+
+def last_fifth_change(row: dict) -> List[float]:
+    """Per seed, how much the main output's val mIoU moved over the last fifth of training:
+    the last validation minus the last one at or before 4/5 of the iterations."""
+    output, changes = main_output(row), []
+    for run in row['runs'].values():
+        curve = run.get('curve') or []
+        if len(curve) < 2:
+            continue
+        before = [point for point in curve if point['iter'] <= 0.8 * curve[-1]['iter']]
+        if before:
+            changes.append(curve[-1][output] - before[-1][output])
+    return changes
+
+
+def report(results: dict, results_path: str, suite: Suite) -> str:
+    """Write the table beside the results file (``.md``): mIoU mean ± std over seeds, the change
+    over the last fifth of training, parameters, FLOPs, the side-by-side timing (``--timing``),
+    training time as the median over seeds with its range; per-class IoU; the validation curves
+    (``_curves.png``); the deciding differences with their intervals. Returns the table."""
+    lines = ['| row | seeds | mIoU top | mIoU bottom | mIoU mean | last fifth Δ | params (M) | GFLOPs | '
+             'train step (×) | latency (×) | train memory (MiB) | training time (min), median (min-max) |',
+             '|---' * 12 + '|']
+    names = ordered_rows(results, suite)
+    for name in names:
+        row = results['rows'][name]
+        runs = list(row['runs'].values())
+        scores = {o: [r['scores'][o] for r in runs if o in r['scores']] for o in OUTPUTS}
+        seconds = [r['seconds'] for r in runs if r.get('seconds')]
+        time_text = (f'{statistics.median(seconds) / 60:.1f} ({min(seconds) / 60:.1f}-{max(seconds) / 60:.1f})'
+                     if seconds else '— (no training)')
+        cost = (f'{row["params"] / 1e6:.2f} | {row["flops"] / 1e9:.2f}' if 'params' in row else '— | —')
+        change = last_fifth_change(row)
+        change_text = f'{statistics.mean(change):+.2f}' if change else '—'
+        memory = (row.get('timing') or {}).get('memory_mib')
+        memory_text = f'{memory:.0f}' if memory is not None and not math.isnan(memory) else '—'
+        lines.append(f'| {row["label"]} | {len(runs)} | ' + ' | '.join(summarise(scores[o]) for o in OUTPUTS) +
+                     f' | {change_text} | {cost} | {timing_ratio(row, "step")} | {timing_ratio(row, "latency")} | '
+                     f'{memory_text} | {time_text} |')
+    iters = results['iters'] or "the configs'"
+    table = ('\n'.join(lines) + f'\n\n{results["suite"]}, {iters} iterations a run; mIoU mean ± std over seeds; '
+             'last fifth Δ: change of the main output (mean for two networks) over the last fifth of training, '
+             'mean over seeds.\n' + timing_note(results))
+    per_class = per_class_table(results, names)
+    table += '\nPer-class IoU (%), mean over seeds:\n\n' + per_class if per_class else ''
+    differences = differences_table(results, suite)
+    table += '\nDeciding differences of the main output\'s mIoU:\n\n' + differences if differences else ''
+    with open(osp.splitext(results_path)[0] + '.md', 'w') as f:
+        f.write(table)
+    print(table)
+    curve_rows = [n for n in names if not suite.curve_rows or n in suite.curve_rows]
+    if any(run.get('curve') for n in curve_rows for run in results['rows'][n]['runs'].values()):
+        plot_curves(results, curve_rows, osp.splitext(results_path)[0] + '_curves.png')
+    return table
+
+
+def main_scores(row: dict) -> Dict[str, float]:
+    """The main output's mIoU per seed."""
+    output = main_output(row)
+    return {seed: run['scores'][output] for seed, run in row['runs'].items() if output in run['scores']}
+
+
+def differences_table(results: dict, suite: Suite) -> str:
+    """The comparisons docs/method.md decides with: each jointly trained two-network row with two or
+    more seeds shared with ``suite.paired_reference``, paired over those seeds, at Holm-corrected
+    levels across the rows; CCL against each of ``suite.welch_rows``, Welch, at 95 %."""
+    from mmseg_ccl.evaluation.intervals import holm_levels, paired_interval, welch_interval
+    rows = results['rows']
+    if suite.paired_reference not in rows:
+        return ''
+    reference = main_scores(rows[suite.paired_reference])
+    paired = {}
+    for name in ordered_rows(results, suite):
+        spec = suite.rows.get(name)
+        scores = main_scores(rows[name])
+        seeds = sorted(set(scores) & set(reference))
+        if (name == suite.paired_reference or spec is None or spec.config is None or spec.outputs != OUTPUTS
+                or len(seeds) < 2):
+            continue
+        paired[name] = ([scores[s] for s in seeds], [reference[s] for s in seeds])
+    lines = []
+    levels = holm_levels([paired_interval(*pair).p for pair in paired.values()])
+    against = rows[suite.paired_reference]['label']
+    for (name, pair), level in zip(paired.items(), levels):
+        lines.append(interval_line(f'{rows[name]["label"]} − {against}', 'paired, Holm',
+                                   paired_interval(*pair, level=level)))
+    ccl = list(main_scores(rows['ccl']).values()) if 'ccl' in rows else []
+    for name in suite.welch_rows:
+        other = list(main_scores(rows[name]).values()) if name in rows else []
+        if len(ccl) >= 2 and len(other) >= 2:
+            lines.append(interval_line(f'{rows["ccl"]["label"]} − {rows[name]["label"]}', 'Welch',
+                                       welch_interval(ccl, other)))
+    if not lines:
+        return ''
+    header = '| difference | test | seeds | estimate | interval | level | excludes 0 |\n|---|---|---|---|---|---|---|\n'
+    return header + '\n'.join(lines) + '\n'
+
+
+def interval_line(name: str, test: str, interval) -> str:
+    return (f'| {name} | {test} | {" / ".join(map(str, interval.n))} | {interval.difference:+.2f} | '
+            f'[{interval.low:+.2f}, {interval.high:+.2f}] | {100 * interval.level:.1f} % | '
+            f'{"yes" if interval.excludes_zero() else "no"} |')
+
+
+def timing_ratio(row: dict, kind: str) -> str:
+    """A row's ``step`` or ``latency`` ratio to the timing's reference, ± the IQR of the per-round ratios."""
+    timing = row.get('timing')
+    return f'{timing[kind]:.2f} ± {timing[kind + "_iqr"]:.2f}' if timing else '—'
+
+
+def timing_note(results: dict) -> str:
+    if 'timing' not in results:
+        return ''
+    timing = results['timing']
+    reference = results['rows'][timing['reference']]['label']
+    return (f'Train step (forward, backward and SGD step of a training batch) and latency (inference of one image): '
+            f'ratios to "{reference}", timed side by side in one run (`--timing`: median ± IQR of the per-round '
+            f'ratios; {timing["setting"]}); train memory: peak resident memory growth over two training steps.\n')
+
+
+def per_class_table(results: dict, names: List[str]) -> str:
+    """Per-class IoU (mean over seeds) of the analysed two-network rows: top, bottom and mean, and
+    for the post-hoc ensemble also the oracle (right wherever either single is right)."""
+    lines, classes = [], None
+    for name in names:
+        row = results['rows'][name]
+        analysed = [r['cooperation'] for r in row['runs'].values() if 'cooperation' in r]
+        if not analysed:
+            continue
+        classes = analysed[0]['classes']
+        outputs = (*OUTPUTS, 'oracle') if name == 'posthoc' else OUTPUTS
+        for output in outputs:
+            per_seed = [[v if v is not None else float('nan') for v in a['iou'][output]] for a in analysed]
+            values = [statistics.mean(v) for v in zip(*per_seed)]
+            lines.append(f'| {row["label"]}, {output} | {len(analysed)} | ' + ' | '.join(f'{v:.1f}' for v in values) +
+                         ' |')
+    if not lines:
+        return ''
+    header = '| output | seeds | ' + ' | '.join(classes) + ' |\n|' + '---|' * (len(classes) + 2) + '\n'
+    return header + '\n'.join(lines) + '\n'
+
+
+def plot_curves(results: dict, names: List[str], path: str) -> None:
+    """Validation mIoU against iteration (seeds averaged): a line per row and output, the
+    style telling the output (top solid, bottom dashed, mean dotted)."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    styles = dict(top='-', bottom='--', mean=':')
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
+    for name in names:
+        row = results['rows'][name]
+        curves = [run['curve'] for run in row['runs'].values() if run.get('curve')]
+        if not curves:
+            continue
+        color, iters = None, [point['iter'] for point in curves[0]]
+        for output in (o for o in OUTPUTS if o in curves[0][-1]):
+            values = [statistics.mean(c[i][output] for c in curves if len(c) > i) for i in range(len(iters))]
+            line, = ax.plot(iters, values, styles[output], marker='o', markersize=3, color=color,
+                            label=f'{row["label"]} ({output})')
+            color = line.get_color()
+    ax.set_xlabel('iteration')
+    ax.set_ylabel('val mIoU (%)')
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
