@@ -14,9 +14,8 @@ from mmengine.model import revert_sync_batchnorm
 from mmseg.registry import MODELS
 
 from conftest import head_cfg, segmentor_cfg
-from helpers import data_samples, features, load_tool
+from helpers import ROOT, data_samples, features, load_tool
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FUSIONS = ['concat', 'add', 'reduced']
 
 

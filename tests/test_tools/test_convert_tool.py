@@ -15,7 +15,9 @@ from safetensors.torch import save_file
 from mmseg.registry import MODELS
 from mmseg_ccl.models import Xception65
 
-ROOT = Path(__file__).resolve().parents[1]
+import helpers
+
+ROOT = Path(helpers.ROOT)
 CONVERTERS = ROOT / 'tools' / 'model_converters'
 CAMVID_MODEL = ROOT / 'configs' / '_base_' / 'models' / 'camvid_mobilenetv2-effnetlite0-os16.py'
 
