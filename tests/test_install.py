@@ -1,6 +1,7 @@
 """tools/install.sh on the environment running the tests: it keeps what is there and
 says when an NVIDIA GPU is present that the installed torch cannot use."""
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -23,7 +24,7 @@ BROKEN_NVIDIA_SMI = ('#!/bin/sh\n'
                      'exit 9\n')
 
 
-def install(tmp_path, nvidia_smi=None):
+def install(tmp_path, nvidia_smi=None, constraints=None):
     """Run tools/install.sh on this environment, with ``nvidia_smi`` as the only one on PATH."""
     bin_dir = tmp_path / 'bin'
     bin_dir.mkdir()
@@ -33,6 +34,8 @@ def install(tmp_path, nvidia_smi=None):
     path = [str(bin_dir)] + [p for p in os.environ['PATH'].split(os.pathsep)
                              if not os.path.exists(os.path.join(p, 'nvidia-smi'))]
     env = dict(os.environ, PATH=os.pathsep.join(path), VENV=sys.prefix)
+    if constraints:
+        env['CONSTRAINTS'] = str(constraints)
     result = subprocess.run(['bash', 'tools/install.sh'], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -55,3 +58,27 @@ def test_no_gpu_no_warning(tmp_path, nvidia_smi):
     result = install(tmp_path, nvidia_smi)
     assert 'NVIDIA GPU' not in result.stderr
     assert 'ready in ' + sys.prefix in result.stdout
+
+
+def test_another_torch_in_range_is_kept_with_what_it_requires(tmp_path):
+    """A tested set that names another torch than the one installed: the installed torch stays, and
+    the pins of torch's own requirements are left out, so that pip leaves them as that torch has them."""
+    import importlib.metadata
+    newest = os.path.join(ROOT, 'requirements', 'constraints', 'newest.txt')
+    with open(newest) as f:
+        lines = [line for line in f if not line.startswith(('torch==', 'torchvision=='))]
+    constraints = tmp_path / 'other_torch.txt'
+    constraints.write_text(''.join(lines) + 'torch==2.1.2\ntorchvision==0.16.2\n')
+    result = install(tmp_path, constraints=constraints)
+    assert f'keeping torch {torch.__version__}' in result.stdout
+    with open(os.path.join(sys.prefix, 'mmseg-ccl-constraints.txt')) as f:
+        effective = f.read().splitlines()
+    assert f'torch=={torch.__version__.split("+")[0]}' in effective and 'torch==2.1.2' not in effective
+    def name(requirement):  # as pip compares names
+        return re.sub(r'[-_.]+', '-', re.split(r'[ ;<>=!~\[(@]', requirement, maxsplit=1)[0]).lower()
+
+    required = {name(r) for r in importlib.metadata.requires('torch') or []}
+    pinned = {name(line) for line in effective if not line.startswith('#')}
+    assert required and not (required - {'torch'}) & pinned
+    assert subprocess.run([sys.executable, '-c', 'import torch; print(torch.__version__)'], capture_output=True,
+                          text=True).stdout.strip() == torch.__version__

@@ -68,17 +68,29 @@ else
         fail "torch $TORCH in $VENV is older than $MIN_TORCH, the oldest mmseg-ccl supports: install torch >= $MIN_TORCH there (with its torchvision) or use another VENV"
     echo "keeping torch $TORCH"
 fi
-TORCHVISION=$("$PY" -c 'import torchvision; print(torchvision.__version__)')
-# Kept: torch, torchvision, and for another torch than the tested one, what that torch requires.
-KEPT='torch torchvision mmcv'
-[ "${TORCH%%+*}" = "$TORCH_VERSION" ] || KEPT="$KEPT $("$PY" -c '
-import importlib.metadata as m, re
-print(" ".join(re.split(r"[ ;<>=!~\[(]", r)[0] for r in m.requires("torch") or []))')"
-{
-    grep -viE "^($(echo $KEPT | tr ' ' '|'))==" "$CONSTRAINTS" || true
-    echo "torch==${TORCH%%+*}"
-    echo "torchvision==${TORCHVISION%%+*}"
-} > "$EFFECTIVE"
+# The tested set less what this environment keeps: torch, torchvision, mmcv, and for another torch than
+# the tested one, what that torch requires; the kept torch and torchvision pinned as they are.
+"$PY" - "$CONSTRAINTS" "$EFFECTIVE" "$TORCH_VERSION" <<'PYEOF'
+import importlib.metadata as metadata
+import re
+import sys
+
+source, effective, tested = sys.argv[1:4]
+
+
+def name(requirement):  # normalised as pip compares names
+    return re.sub(r'[-_.]+', '-', re.split(r'[ ;<>=!~\[(@]', requirement.strip(), maxsplit=1)[0]).lower()
+
+
+torch, torchvision = (metadata.version(p).split('+')[0] for p in ('torch', 'torchvision'))
+kept = {'torch', 'torchvision', 'mmcv'}
+if torch != tested:
+    kept |= {name(r) for r in metadata.requires('torch') or []}
+with open(source) as f:
+    lines = [line for line in f if line.startswith('#') or not line.strip() or name(line) not in kept]
+with open(effective, 'w') as f:
+    f.writelines(lines + [f'torch=={torch}\n', f'torchvision=={torchvision}\n'])
+PYEOF
 
 step 'NVIDIA GPU check'
 # A GPU that the installed torch cannot use trains nothing: say so, and how to fix it.
