@@ -68,29 +68,8 @@ else
         fail "torch $TORCH in $VENV is older than $MIN_TORCH, the oldest mmseg-ccl supports: install torch >= $MIN_TORCH there (with its torchvision) or use another VENV"
     echo "keeping torch $TORCH"
 fi
-# The tested set less what this environment keeps: torch, torchvision, mmcv, and for another torch than
-# the tested one, what that torch requires; the kept torch and torchvision pinned as they are.
-"$PY" - "$CONSTRAINTS" "$EFFECTIVE" "$TORCH_VERSION" <<'PYEOF'
-import importlib.metadata as metadata
-import re
-import sys
-
-source, effective, tested = sys.argv[1:4]
-
-
-def name(requirement):  # normalised as pip compares names
-    return re.sub(r'[-_.]+', '-', re.split(r'[ ;<>=!~\[(@]', requirement.strip(), maxsplit=1)[0]).lower()
-
-
-torch, torchvision = (metadata.version(p).split('+')[0] for p in ('torch', 'torchvision'))
-kept = {'torch', 'torchvision', 'mmcv'}
-if torch != tested:
-    kept |= {name(r) for r in metadata.requires('torch') or []}
-with open(source) as f:
-    lines = [line for line in f if line.startswith('#') or not line.strip() or name(line) not in kept]
-with open(effective, 'w') as f:
-    f.writelines(lines + [f'torch=={torch}\n', f'torchvision=={torchvision}\n'])
-PYEOF
+# The tested set less what this environment keeps (tools/misc/effective_constraints.py).
+"$PY" tools/misc/effective_constraints.py "$CONSTRAINTS" "$EFFECTIVE" --tested-torch "$TORCH_VERSION"
 
 step 'NVIDIA GPU check'
 # A GPU that the installed torch cannot use trains nothing: say so, and how to fix it.
