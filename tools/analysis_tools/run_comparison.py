@@ -2,7 +2,7 @@
 
     python tools/analysis_tools/run_comparison.py [--suite demo|camvid] [--data DIR] [--seeds 0 1 2] [--rows ROW ...]
                                    [--iters N] [--work-dir DIR] [--results FILE] [--quick] [--report]
-                                   [--timing ROUNDS]
+                                   [--timing ROUNDS] [--cfg-options KEY=VALUE ...]
 
 Trains and scores, with the same data, schedule and seeds, the rows of the
 paper (Tables 1-3): single DeepLabV3+ with each of the two backbones, the
@@ -47,6 +47,10 @@ of its own: ``tools/analysis_tools/update_model_zoo.py``.
 
 The suites, the runner and the report live in ``ccl_comparison/`` beside this file.
 
+``--cfg-options`` changes every row's config alike (a setting of the whole
+table, e.g. ``model.decode_head.dilations="(1,2,4,6)"``); the results file
+records them, and a rerun with other options is refused.
+
 ``--quick``: 2 iterations, one seed, batch 2; a smoke test, not a result.
 """
 import argparse
@@ -75,6 +79,8 @@ def main() -> None:
     parser.add_argument('--timing', type=int, metavar='ROUNDS',
                         help='train nothing: time every row (--rows, default all the suite\'s) side by side in one '
                         'benchmark run of ROUNDS interleaved rounds, as ratios to the first row, and record it')
+    parser.add_argument('--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
+                        help='override every row\'s config alike (recorded in the results file)')
     args = parser.parse_args()
     suite = SUITES[args.suite]
     work_dir = osp.abspath(args.work_dir or f'work_dirs/comparison_{args.suite}')
@@ -90,12 +96,13 @@ def main() -> None:
     iters = 2 if args.quick else (args.iters or suite.iters)
     seeds = args.seeds[:1] if args.quick else args.seeds
     data = osp.abspath(args.data) if args.data else None
-    results = read_json(results_path) or dict(suite=args.suite, iters=iters, rows={})
-    if (results['suite'], results['iters']) != (args.suite, iters):
-        sys.exit(f'run_comparison: {results_path} holds suite {results["suite"]!r} at {results["iters"]} iterations, '
-                 f'not {args.suite!r} at {iters}; give another --results')
+    results = read_json(results_path) or dict(suite=args.suite, iters=iters, cfg_options=args.cfg_options, rows={})
+    held = (results['suite'], results['iters'], results.get('cfg_options', []))
+    if held != (args.suite, iters, args.cfg_options):
+        sys.exit(f'run_comparison: {results_path} holds suite {held[0]!r} at {held[1]} iterations with --cfg-options '
+                 f'{held[2]}, not {args.suite!r} at {iters} with {args.cfg_options}; give another --results')
     if args.timing:
-        cost, setting = measure_cost(suite, rows, work_dir, args.timing)
+        cost, setting = measure_cost(suite, rows, work_dir, args.timing, args.cfg_options)
         untimed = {name: dict(timing=None) for name in results['rows'] if name not in rows}  # not side by side
         results = record(results_path, results, {**untimed, **{name: dict(label=suite.rows[name].label, **cost[name])
                                                                for name in rows}},
@@ -110,7 +117,7 @@ def main() -> None:
                 osp.join(work_dir, 'make_data.log'))
 
     missing_cost = [name for name in rows if 'params' not in results['rows'].get(name, {})]
-    cost = measure_cost(suite, missing_cost, work_dir)[0] if missing_cost else {}
+    cost = measure_cost(suite, missing_cost, work_dir, options=args.cfg_options)[0] if missing_cost else {}
     results = record(results_path, results, {name: dict(label=suite.rows[name].label, **cost.get(name, {}))
                                              for name in rows})
     for seed in seeds:
@@ -118,7 +125,7 @@ def main() -> None:
             if str(seed) in results['rows'][name]['runs']:
                 continue
             run_dir = osp.join(work_dir, f'seed{seed}', name)
-            entry = train_and_score(suite, name, seed, run_dir, run_options(suite, data, iters, seed, args.quick))
+            entry = train_and_score(suite, name, seed, run_dir, [*run_options(suite, data, iters, seed, args.quick), *args.cfg_options])
             results = record(results_path, results, {name: {}}, (name, str(seed), entry))
             print(f'seed {seed} {name}: ' + ', '.join(f'{o} {v:.2f}' for o, v in entry['scores'].items()), flush=True)
     report(results, results_path, suite)

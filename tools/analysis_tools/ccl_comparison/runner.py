@@ -6,7 +6,7 @@ import os.path as osp
 import subprocess
 import sys
 import time
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmseg_ccl.runtime import atomic_write
 from mmseg_ccl.utils import OUTPUTS
@@ -156,10 +156,12 @@ def last_checkpoint(run_dir: str) -> str:
         return f.read().strip()
 
 
-def measure_cost(suite: Suite, names: List[str], work_dir: str, rounds: int = 0) -> Tuple[Dict[str, dict], str]:
+def measure_cost(suite: Suite, names: List[str], work_dir: str, rounds: int = 0,
+                 options: Sequence[str] = ()) -> Tuple[Dict[str, dict], str]:
     """Parameters and FLOPs of each row's model at the suite's crop, in one benchmark run, and the
     benchmark's setting. With ``rounds``, also a training step (the first row's config's batch) and
-    batch-1 inference timed side by side, as ratios to the first row, and training memory."""
+    batch-1 inference timed side by side, as ratios to the first row, and training memory. ``options``
+    (``KEY=VALUE``) change every row alike."""
     specs = {name: '#'.join([suite.rows[name].config or suite.ensemble_config, *suite.rows[name].overrides])
              for name in names}
     out = osp.join(work_dir, f'cost-{os.getpid()}.json')  # one per runner: several may share the work dir
@@ -170,7 +172,7 @@ def measure_cost(suite: Suite, names: List[str], work_dir: str, rounds: int = 0)
         batch = Config.fromfile(osp.join(ROOT, reference)).train_dataloader.batch_size
         timing = ['--batch', str(batch), '--reference', specs[names[0]]]
     run(['tools/analysis_tools/benchmark.py', *dict.fromkeys(specs.values()), '--rounds', str(rounds), *timing,
-         '--shape', *map(str, suite.crop), '--out', out], osp.join(work_dir, f'cost-{os.getpid()}.log'))
+         '--shape', *map(str, suite.crop), '--out', out, *(['--cfg-options', *options] if options else [])], osp.join(work_dir, f'cost-{os.getpid()}.log'))
     benchmark = read_json(out)
     cost = {}
     for name, spec in specs.items():
