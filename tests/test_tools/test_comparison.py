@@ -3,6 +3,7 @@ on the demo data and on a tiny CamVid-format folder; resuming a table."""
 import json
 import math
 import os
+import subprocess
 
 import pytest
 import torch
@@ -15,7 +16,7 @@ from mmseg_ccl.models.decode_heads.cross_cooperative_aspp_head import FUSIONS
 from ccl_comparison.model_zoo import update_model_zoo
 from ccl_comparison.report import differences_table, report
 from ccl_comparison.suites import SUITES
-from helpers import ROOT, make_camvid_fixture, run
+from helpers import PY, ROOT, make_camvid_fixture, run
 
 ROWS = [(suite, name) for suite, s in SUITES.items() for name, row in s.rows.items() if row.config]
 
@@ -102,11 +103,21 @@ def test_quick_demo_table_and_resume(demo_data, tmp_path):
 
 
 def test_quick_camvid_on_a_camvid_format_folder(tmp_path):
-    """The CamVid suite's configs, with their ImageNet weights, on a tiny folder laid out as CamVid."""
+    """The CamVid suite's configs, with their ImageNet weights, on a tiny folder laid out as CamVid;
+    ``--cfg-options`` reaches every run, is recorded, and a rerun without it is refused."""
     data = make_camvid_fixture(tmp_path / 'camvid')
-    run('tools/analysis_tools/run_comparison.py', '--suite', 'camvid', '--quick', '--data', str(data), '--work-dir',
-        str(tmp_path / 'work'), '--rows', 'single_top', 'single_bottom', 'posthoc')
-    rows = results(tmp_path / 'work' / 'comparison.json')['rows']
+    args = ['tools/analysis_tools/run_comparison.py', '--suite', 'camvid', '--quick', '--data', str(data),
+            '--work-dir', str(tmp_path / 'work'), '--rows', 'single_top', 'single_bottom', 'posthoc']
+    dilations = 'model.decode_head.dilations=(1,2,4,6)'
+    run(*args, '--cfg-options', dilations)
+    table = results(tmp_path / 'work' / 'comparison.json')
+    assert table['cfg_options'] == [dilations]
+    for name in ('single_top', 'single_bottom', 'posthoc'):  # as each run dumped its config
+        dumped, = (tmp_path / 'work' / 'seed0' / name).glob('*/vis_data/config.py')
+        assert Config.fromfile(str(dumped)).model.decode_head.dilations == (1, 2, 4, 6)
+    refused = subprocess.run([PY, *args], cwd=ROOT, capture_output=True, text=True)
+    assert refused.returncode != 0 and "with --cfg-options ['model.decode_head.dilations=(1,2,4,6)']" in refused.stderr
+    rows = table['rows']
     posthoc = rows['posthoc']['runs']['0']
     assert posthoc['cooperation']['classes'][-1] == 'bicyclist' and len(posthoc['cooperation']['classes']) == 11
     assert posthoc['scores']['top'] == rows['single_top']['runs']['0']['scores']['top']

@@ -60,13 +60,13 @@ def load_config(spec: str, options: dict) -> Config:
         module = __import__(package)
         name = os.path.join(os.path.dirname(module.__file__), '.mim', 'configs', relative)
     if not os.path.isfile(name):
-        sys.exit(f'benchmark: no such config: {name}')
+        sys.exit(f'{os.path.basename(sys.argv[0])}: no such config: {name}')
     cfg = Config.fromfile(name)
     if options:
         cfg.merge_from_dict(options)
     for override in overrides:
         if '=' not in override:
-            sys.exit(f'benchmark: override {override!r} of {name} is not KEY=VALUE')
+            sys.exit(f'{os.path.basename(sys.argv[0])}: override {override!r} of {name} is not KEY=VALUE')
         key, value = override.split('=', 1)
         cfg.merge_from_dict({key: DictAction._parse_iterable(value)})
     return cfg
