@@ -4,9 +4,9 @@ import subprocess
 
 import pytest
 import torch
+from probe_backbones import probe
 
 from helpers import PY, ROOT, make_camvid_fixture, run
-from probe_backbones import probe
 
 SINGLE = 'configs/ccl/deeplabv3plus_{}-os16_1xb8-1k_camvid-180x240.py'
 

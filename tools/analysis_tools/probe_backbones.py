@@ -27,12 +27,12 @@ from typing import Dict, List, Tuple
 
 import torch
 import torch.nn.functional as F
+from benchmark import load_config
 from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
 
 import mmseg_ccl  # noqa: F401  (registers the modules)
-from benchmark import load_config
 from mmseg.registry import DATASETS, MODELS
 
 

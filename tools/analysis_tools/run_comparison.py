@@ -125,7 +125,8 @@ def main() -> None:
             if str(seed) in results['rows'][name]['runs']:
                 continue
             run_dir = osp.join(work_dir, f'seed{seed}', name)
-            entry = train_and_score(suite, name, seed, run_dir, [*run_options(suite, data, iters, seed, args.quick), *args.cfg_options])
+            options = [*run_options(suite, data, iters, seed, args.quick), *args.cfg_options]
+            entry = train_and_score(suite, name, seed, run_dir, options)
             results = record(results_path, results, {name: {}}, (name, str(seed), entry))
             print(f'seed {seed} {name}: ' + ', '.join(f'{o} {v:.2f}' for o, v in entry['scores'].items()), flush=True)
     report(results, results_path, suite)

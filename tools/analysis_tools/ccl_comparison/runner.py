@@ -172,7 +172,8 @@ def measure_cost(suite: Suite, names: List[str], work_dir: str, rounds: int = 0,
         batch = Config.fromfile(osp.join(ROOT, reference)).train_dataloader.batch_size
         timing = ['--batch', str(batch), '--reference', specs[names[0]]]
     run(['tools/analysis_tools/benchmark.py', *dict.fromkeys(specs.values()), '--rounds', str(rounds), *timing,
-         '--shape', *map(str, suite.crop), '--out', out, *(['--cfg-options', *options] if options else [])], osp.join(work_dir, f'cost-{os.getpid()}.log'))
+         '--shape', *map(str, suite.crop), '--out', out,
+         *(['--cfg-options', *options] if options else [])], osp.join(work_dir, f'cost-{os.getpid()}.log'))
     benchmark = read_json(out)
     cost = {}
     for name, spec in specs.items():
