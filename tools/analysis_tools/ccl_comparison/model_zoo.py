@@ -8,7 +8,7 @@ from typing import List
 from mmseg_ccl.runtime import atomic_write
 from mmseg_ccl.utils import OUTPUTS
 
-from .report import differences_table, main_output, ordered_rows, per_class_table, summarise, timing_ratio
+from .report import differences_table, main_output, ordered_rows, per_class_table, setting_note, summarise, timing_ratio
 from .suites import ROOT, Suite
 
 
@@ -31,7 +31,8 @@ def zoo_table(results: dict, names: List[str], suite: Suite, readme_dir: str) ->
         lines.append(f'| {row["label"]} | {backbone} | {crop} | {schedule} | {len(runs)} | '
                      f'{row["params"] / 1e6:.2f} | {row["flops"] / 1e9:.2f} | {timing_ratio(row, "step")} | '
                      f'{timing_ratio(row, "latency")} | ' + ' | '.join(scores) + f' | {link} |')
-    return '\n'.join(lines) + '\n'
+    setting = setting_note(results)
+    return '\n'.join(lines) + '\n' + (f'\n{setting}' if setting else '')
 
 
 def update_readme(path: str, results: dict, names: List[str], suite: Suite) -> None:
@@ -56,7 +57,8 @@ def update_readme(path: str, results: dict, names: List[str], suite: Suite) -> N
 def update_metafile(path: str, results: dict, suite: Suite) -> None:
     """Set the ``Results`` of every model in a model-zoo ``metafile.yaml`` whose config is a row run
     as shipped (no overrides): mIoU of its main output, and of top and bottom for two networks,
-    mean over seeds."""
+    mean over seeds. Results run with ``--cfg-options`` are not the shipped configs': those models'
+    ``Results`` are removed."""
     import yaml
     with open(path) as f:
         metafile = yaml.safe_load(f)
@@ -65,6 +67,9 @@ def update_metafile(path: str, results: dict, suite: Suite) -> None:
         row = results['rows'].get(by_config.get(model['Config']), {})
         runs = list(row.get('runs', {}).values())
         if not runs:
+            continue
+        if results.get('cfg_options'):
+            model.pop('Results', None)
             continue
         mean = {o: round(statistics.mean(r['scores'][o] for r in runs), 2) for o in runs[0]['scores']}
         metrics = dict(mIoU=mean[main_output(row)])

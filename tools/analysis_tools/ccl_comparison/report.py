@@ -71,7 +71,7 @@ def report(results: dict, results_path: str, suite: Suite) -> str:
     iters = results['iters'] or "the configs'"
     table = ('\n'.join(lines) + f'\n\n{results["suite"]}, {iters} iterations a run; mIoU mean ± std over seeds; '
              'last fifth Δ: change of the main output (mean for two networks) over the last fifth of training, '
-             'mean over seeds.\n' + timing_note(results))
+             'mean over seeds.\n' + setting_note(results) + timing_note(results))
     per_class = per_class_table(results, names)
     table += '\nPer-class IoU (%), mean over seeds:\n\n' + per_class if per_class else ''
     differences = differences_table(results, suite)
@@ -137,6 +137,15 @@ def timing_ratio(row: dict, kind: str) -> str:
     """A row's ``step`` or ``latency`` ratio to the timing's reference, ± the IQR of the per-round ratios."""
     timing = row.get('timing')
     return f'{timing[kind]:.2f} ± {timing[kind + "_iqr"]:.2f}' if timing else '—'
+
+
+def setting_note(results: dict) -> str:
+    """What every run of the file changed in the shipped configs (``--cfg-options``), if anything."""
+    options = results.get('cfg_options')
+    if not options:
+        return ''
+    return ('Every row ran with `--cfg-options ' + ' '.join(options) + '` (not the shipped configs as they '
+            'are).\n')
 
 
 def timing_note(results: dict) -> str:
