@@ -40,6 +40,8 @@ def test_probe_of_the_camvid_singles(tmp_path):
     assert [r['feature'] for r in result['results']] == [[320, 12, 15], [320, 12, 15], [320, 6, 8]]
     assert all(0 <= r['miou'] <= 100 for r in result['results'])
     assert (result['setting']['train'], result['setting']['val']) == (4, 2)
+    table = (tmp_path / 'probe.md').read_text().splitlines()
+    assert table[2] == f'| `{specs[0]}` | (320, 12, 15) | {result["results"][0]["miou"]:.2f} |'
 
 
 def test_a_two_network_config_is_refused_before_any_probe(tmp_path):

@@ -17,7 +17,7 @@ the same order, from the same seed.
 The probe asks whether the pretrained features, with the config's
 normalisation, padding and output stride, carry the dataset's classes; a
 fine-tuned model's score depends on much more (learning rate, BN, head).
-Prints a table; ``--out`` writes it as JSON too.
+Prints a table; ``--out FILE.json`` writes it as JSON and as ``FILE.md`` too.
 """
 import argparse
 import json
@@ -123,14 +123,19 @@ def main() -> None:
         shape = tuple(seen[0].shape[1:])
         results.append(dict(config=spec, feature=list(shape), miou=round(miou, 2)))
         print(f'{spec}: feature {shape}, probe mIoU {miou:.2f}', flush=True)
-    setting = dict(data=osp.abspath(args.data), train=len(train), val=len(val), steps=args.steps, seed=args.seed)
-    print('\n| config | feature (C, h, w) | probe mIoU |\n|---|---|---|')
-    for result in results:
-        print(f'| {result["config"]} | {tuple(result["feature"])} | {result["miou"]:.2f} |')
+    setting = dict(data=osp.basename(osp.abspath(args.data)), train=len(train), val=len(val), steps=args.steps,
+                   seed=args.seed)
+    table = '| config | feature (C, h, w) | probe mIoU |\n|---|---|---|\n' + ''.join(
+        f'| `{r["config"]}` | {tuple(r["feature"])} | {r["miou"]:.2f} |\n' for r in results)
+    table += (f'\nLinear probe of the frozen features: {setting["train"]} training images, scored on '
+              f'{setting["val"]} validation images of {setting["data"]}; {args.steps} steps, seed {args.seed}.\n')
+    print('\n' + table)
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(dict(setting=setting, results=results), f, indent=1)
             f.write('\n')
+        with open(osp.splitext(args.out)[0] + '.md', 'w') as f:
+            f.write(table)
 
 
 if __name__ == '__main__':
