@@ -122,6 +122,41 @@ def test_rows_carry_their_documented_settings(dataset, backbones):
     assert count_params(heads['ccl'].model) > count_params(heads['ensemble'].model)
 
 
+def valid_tap_share(height: int, width: int, dilation: int) -> float:
+    """Share of a 3x3 convolution's off-centre taps at ``dilation`` that land inside a height x width map
+    (zero padding elsewhere), over every output position."""
+    inside = {0: (height, width), 1: (max(0, height - dilation), max(0, width - dilation))}
+    taps = [(dy, dx) for dy in (0, 1) for dx in (0, 1) if (dy, dx) != (0, 0)]
+    count = {(0, 1): 2, (1, 0): 2, (1, 1): 4}  # a shift of +-d on one axis or both
+    return sum(count[t] * inside[t[0]][0] * inside[t[1]][1] for t in taps) / (8 * height * width)
+
+
+def test_valid_tap_share_against_the_method_figures():
+    assert round(valid_tap_share(33, 33, 18), 2) == 0.33  # the paper's 513x513 crop at output stride 16
+    assert [round(valid_tap_share(12, 15, d), 2) for d in (6, 7, 12, 18)] == [0.42, 0.35, 0.05, 0.0]
+
+
+# The VOC and Cityscapes configs keep the paper's dilations at its crops (33 % and more).
+CAMVID_DEEPLABV3PLUS = [p for p in ZOO if 'camvid' in p and load(p).model.decode_head.type in (
+    'DepthwiseSeparableASPPHead', 'CrossCooperativeASPPHead')]
+
+
+@pytest.mark.parametrize('path', CAMVID_DEEPLABV3PLUS)
+def test_aspp_sees_context_at_the_training_crop(path):
+    """The widest ASPP branch's off-centre taps land inside the backbone's high-level map at the training crop
+    at least 30 % of the time (the paper's setting: 33 %), measured on the model built on the meta device."""
+    cfg = load(path)
+    crop = next(t['crop_size'] for t in cfg.train_pipeline if t['type'] == 'RandomCrop')
+    with torch.device('meta'):
+        model = MODELS.build(cfg.model)
+        feats = model.extract_feat(torch.zeros(1, 3, *crop))
+    head = cfg.model.decode_head
+    index = head.in_index if isinstance(head.in_index, int) else head.in_index[0]
+    features = feats if isinstance(feats[0], torch.Tensor) else feats[0]  # two networks: the top's
+    height, width = features[index].shape[-2:]
+    assert valid_tap_share(height, width, max(head.dilations)) >= 0.30, (height, width, head.dilations)
+
+
 @pytest.mark.parametrize('path', [
     'configs/ccl/fscn_r101-r101_1xb6-80k_voc12aug-513x513.py',
     'configs/ccl/deeplabv3plus_xception65-os16_1xb6-80k_voc12aug-513x513.py',

@@ -228,9 +228,10 @@ def test_report_orders_rows_and_fills_the_readme(tmp_path):
 
 
 def test_results_of_another_setting_are_labelled_and_leave_the_metafile(tmp_path):
-    """Results run with --cfg-options name them under both tables, and the metafile does not give them as the
-    shipped configs' results."""
-    results = dict(synthetic_results(), cfg_options=['model.decode_head.dilations=(1,6,12,18)'])
+    """Results run with --cfg-options, or of a setting the file names, say so under both tables, and the metafile
+    does not give them as the shipped configs' results."""
+    results = dict(synthetic_results(), cfg_options=['model.decode_head.dilations=(1,6,12,18)'],
+                   setting='An earlier setting.')
     readme = tmp_path / 'README.md'
     readme.write_text('<!-- camvid table -->\n<!-- /camvid table -->\n<!-- camvid per-class -->\n'
                       '<!-- /camvid per-class -->\n')
@@ -240,7 +241,7 @@ def test_results_of_another_setting_are_labelled_and_leave_the_metafile(tmp_path
     metafile.write_text(yaml.safe_dump(dict(Models=[dict(Name='single', Results=earlier, Config=single)])))
     table = report(results, str(tmp_path / 'camvid.json'), SUITES['camvid'])
     update_model_zoo(results, SUITES['camvid'], str(readme))
-    note = 'Every row ran with `--cfg-options model.decode_head.dilations=(1,6,12,18)`'
+    note = 'Every row ran with `--cfg-options model.decode_head.dilations=(1,6,12,18)`.\nAn earlier setting.\n'
     assert note in table
     assert note in readme.read_text().split('<!-- /camvid table -->')[0]
     assert yaml.safe_load(metafile.read_text())['Models'] == [dict(Name='single', Config=single)]

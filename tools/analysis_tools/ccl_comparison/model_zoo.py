@@ -57,8 +57,8 @@ def update_readme(path: str, results: dict, names: List[str], suite: Suite) -> N
 def update_metafile(path: str, results: dict, suite: Suite) -> None:
     """Set the ``Results`` of every model in a model-zoo ``metafile.yaml`` whose config is a row run
     as shipped (no overrides): mIoU of its main output, and of top and bottom for two networks,
-    mean over seeds. Results run with ``--cfg-options`` are not the shipped configs': those models'
-    ``Results`` are removed."""
+    mean over seeds. Results run with ``--cfg-options`` or of another ``setting`` are not the shipped
+    configs': those models' ``Results`` are removed."""
     import yaml
     with open(path) as f:
         metafile = yaml.safe_load(f)
@@ -68,7 +68,7 @@ def update_metafile(path: str, results: dict, suite: Suite) -> None:
         runs = list(row.get('runs', {}).values())
         if not runs:
             continue
-        if results.get('cfg_options'):
+        if results.get('cfg_options') or results.get('setting'):
             model.pop('Results', None)
             continue
         mean = {o: round(statistics.mean(r['scores'][o] for r in runs), 2) for o in runs[0]['scores']}

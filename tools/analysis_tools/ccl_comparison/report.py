@@ -140,12 +140,11 @@ def timing_ratio(row: dict, kind: str) -> str:
 
 
 def setting_note(results: dict) -> str:
-    """What every run of the file changed in the shipped configs (``--cfg-options``), if anything."""
+    """How the file's runs differ from the shipped configs, if they do: the ``--cfg-options`` every run had,
+    and the file's ``setting`` (a sentence, for runs of the configs as they were before a change)."""
     options = results.get('cfg_options')
-    if not options:
-        return ''
-    return ('Every row ran with `--cfg-options ' + ' '.join(options) + '` (not the shipped configs as they '
-            'are).\n')
+    note = f'Every row ran with `--cfg-options {" ".join(options)}`.\n' if options else ''
+    return note + (f'{results["setting"]}\n' if results.get('setting') else '')
 
 
 def timing_note(results: dict) -> str:
