@@ -245,6 +245,15 @@ def test_results_of_another_setting_are_labelled_and_leave_the_metafile(tmp_path
     assert note in table
     assert note in readme.read_text().split('<!-- /camvid table -->')[0]
     assert yaml.safe_load(metafile.read_text())['Models'] == [dict(Name='single', Config=single)]
+    # Runs of the shipped configs are not added to a file of another setting.
+    path = tmp_path / 'earlier.json'
+    path.write_text(json.dumps(results))
+    before = path.read_text()
+    refused = subprocess.run([PY, 'tools/analysis_tools/run_comparison.py', '--suite', 'camvid', '--quick',
+                              '--rows', 'single_top', '--results', str(path), '--work-dir', str(tmp_path / 'work')],
+                             cwd=ROOT, capture_output=True, text=True)
+    assert refused.returncode != 0 and 'holds runs of another setting (An earlier setting.)' in refused.stderr
+    assert path.read_text() == before and not (tmp_path / 'work' / 'seed0').exists()
 
 
 def test_report_names_a_readme_without_the_block(tmp_path):

@@ -97,6 +97,9 @@ def main() -> None:
     seeds = args.seeds[:1] if args.quick else args.seeds
     data = osp.abspath(args.data) if args.data else None
     results = read_json(results_path) or dict(suite=args.suite, iters=iters, cfg_options=args.cfg_options, rows={})
+    if results.get('setting'):
+        sys.exit(f'run_comparison: {results_path} holds runs of another setting ({results["setting"]}); '
+                 'it can only be reported (--report); give another --results')
     held = (results['suite'], results['iters'], results.get('cfg_options', []))
     if held != (args.suite, iters, args.cfg_options):
         sys.exit(f'run_comparison: {results_path} holds suite {held[0]!r} at {held[1]} iterations with --cfg-options '
