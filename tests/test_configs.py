@@ -148,8 +148,7 @@ def test_aspp_sees_context_at_the_training_crop(path):
     cfg = load(path)
     crop = next(t['crop_size'] for t in cfg.train_pipeline if t['type'] == 'RandomCrop')
     with torch.device('meta'):
-        model = MODELS.build(cfg.model)
-        feats = model.extract_feat(torch.zeros(1, 3, *crop))
+        feats = MODELS.build(cfg.model).extract_feat(torch.zeros(1, 3, *crop))
     head = cfg.model.decode_head
     index = head.in_index if isinstance(head.in_index, int) else head.in_index[0]
     features = feats if isinstance(feats[0], torch.Tensor) else feats[0]  # two networks: the top's
