@@ -108,15 +108,15 @@ def test_quick_camvid_on_a_camvid_format_folder(tmp_path):
     data = make_camvid_fixture(tmp_path / 'camvid')
     args = ['tools/analysis_tools/run_comparison.py', '--suite', 'camvid', '--quick', '--data', str(data),
             '--work-dir', str(tmp_path / 'work'), '--rows', 'single_top', 'single_bottom', 'posthoc']
-    dilations = 'model.decode_head.dilations=(1,2,4,6)'
+    dilations = 'model.decode_head.dilations=(1,3,5,7)'  # the configs have (1, 2, 4, 6)
     run(*args, '--cfg-options', dilations)
     table = results(tmp_path / 'work' / 'comparison.json')
     assert table['cfg_options'] == [dilations]
     for name in ('single_top', 'single_bottom', 'posthoc'):  # as each run dumped its config
         dumped, = (tmp_path / 'work' / 'seed0' / name).glob('*/vis_data/config.py')
-        assert Config.fromfile(str(dumped)).model.decode_head.dilations == (1, 2, 4, 6)
+        assert Config.fromfile(str(dumped)).model.decode_head.dilations == (1, 3, 5, 7)
     refused = subprocess.run([PY, *args], cwd=ROOT, capture_output=True, text=True)
-    assert refused.returncode != 0 and "with --cfg-options ['model.decode_head.dilations=(1,2,4,6)']" in refused.stderr
+    assert refused.returncode != 0 and "with --cfg-options ['model.decode_head.dilations=(1,3,5,7)']" in refused.stderr
     rows = table['rows']
     posthoc = rows['posthoc']['runs']['0']
     assert posthoc['cooperation']['classes'][-1] == 'bicyclist' and len(posthoc['cooperation']['classes']) == 11
@@ -254,6 +254,40 @@ def test_results_of_another_setting_are_labelled_and_leave_the_metafile(tmp_path
                              cwd=ROOT, capture_output=True, text=True)
     assert refused.returncode != 0 and 'holds runs of another setting (An earlier setting.)' in refused.stderr
     assert path.read_text() == before and not (tmp_path / 'work' / 'seed0').exists()
+
+
+def test_adopt_takes_runs_whose_options_the_configs_have_now(tmp_path, monkeypatch):
+    """--adopt adds another file's runs where its --cfg-options leave every config as it is now (the
+    shipped dilations), keeps the runs the file has, marks where each came from and says so under the
+    table; options that change a config (a learning rate) are refused and nothing is written."""
+    import run_comparison
+    source = dict(synthetic_results(), cfg_options=['model.decode_head.dilations=(1,2,4,6)'])
+    source_path, target_path = tmp_path / 'setting.json', tmp_path / 'camvid.json'
+    source_path.write_text(json.dumps(source))
+    own = dict(scores=dict(top=60.0), seconds=1.0, curve=[])
+    target_path.write_text(json.dumps(dict(suite='camvid', iters=None, cfg_options=[], rows=dict(
+        single_top=dict(label='single', params=1e6, flops=5e8, runs={'1': own})))))
+    args = ['run_comparison.py', '--suite', 'camvid', '--results', str(target_path), '--work-dir', str(tmp_path)]
+    monkeypatch.setattr('sys.argv', [*args, '--adopt', str(source_path)])
+    run_comparison.main()
+    rows = results(target_path)['rows']
+    assert set(rows) == {'single_top', 'ccl', 'posthoc'} and rows['single_top']['runs']['1'] == own
+    origin = dict(file=os.path.relpath(source_path, ROOT), cfg_options=source['cfg_options'])
+    for name, row in source['rows'].items():
+        assert rows[name]['params'] == row['params']
+        for seed, entry in row['runs'].items():
+            if (name, seed) != ('single_top', '1'):
+                assert rows[name]['runs'][seed] == dict(entry, adopted=origin)
+    assert (f'single_top seed 0, ccl seed 0, posthoc seed 0: from `{origin["file"]}`, run with `--cfg-options '
+            'model.decode_head.dilations=(1,2,4,6)`') in (tmp_path / 'camvid.md').read_text()
+
+    other = dict(synthetic_results(), cfg_options=['optim_wrapper.optimizer.lr=0.02'])
+    source_path.write_text(json.dumps(other))
+    target_path.write_text(json.dumps(dict(suite='camvid', iters=None, cfg_options=[], rows={})))
+    before = target_path.read_text()
+    with pytest.raises(SystemExit, match='optim_wrapper.optimizer.lr=0.02.*change the config of row ccl'):
+        run_comparison.main()
+    assert target_path.read_text() == before
 
 
 def test_report_names_a_readme_without_the_block(tmp_path):

@@ -49,7 +49,10 @@ The suites, the runner and the report live in ``ccl_comparison/`` beside this fi
 
 ``--cfg-options`` changes every row's config alike (a setting of the whole
 table, e.g. ``model.decode_head.dilations="(1,2,4,6)"``); the results file
-records them, and a rerun with other options is refused.
+records them, and a rerun with other options is refused. ``--adopt FILE``
+trains nothing: it adds the runs of another results file whose options leave
+every row's config as it is now (a setting the configs have since taken), each
+marked with where it came from; options that change a config are refused.
 
 ``--quick``: 2 iterations, one seed, batch 2; a smoke test, not a result.
 """
@@ -59,7 +62,7 @@ import os.path as osp
 import sys
 
 from ccl_comparison.report import report
-from ccl_comparison.runner import measure_cost, order_rows, read_json, record, run, run_options, train_and_score
+from ccl_comparison.runner import adopt, measure_cost, order_rows, read_json, record, run, run_options, train_and_score
 from ccl_comparison.suites import SUITES
 
 
@@ -79,6 +82,9 @@ def main() -> None:
     parser.add_argument('--timing', type=int, metavar='ROUNDS',
                         help='train nothing: time every row (--rows, default all the suite\'s) side by side in one '
                         'benchmark run of ROUNDS interleaved rounds, as ratios to the first row, and record it')
+    parser.add_argument('--adopt', metavar='FILE',
+                        help='train nothing: add the runs of results file FILE whose --cfg-options leave every '
+                        'row\'s config as it is now (e.g. a setting the configs then took)')
     parser.add_argument('--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
                         help='override every row\'s config alike (recorded in the results file)')
     args = parser.parse_args()
@@ -104,6 +110,14 @@ def main() -> None:
     if held != (args.suite, iters, args.cfg_options):
         sys.exit(f'run_comparison: {results_path} holds suite {held[0]!r} at {held[1]} iterations with --cfg-options '
                  f'{held[2]}, not {args.suite!r} at {iters} with {args.cfg_options}; give another --results')
+    if args.adopt:
+        for name, (fields, runs) in adopt(suite, results, osp.abspath(args.adopt)).items():
+            for seed, entry in runs.items():
+                missing = {k: v for k, v in fields.items() if k not in results['rows'].get(name, {})}
+                results = record(results_path, results, {name: missing}, (name, seed, entry))
+                print(f'adopted seed {seed} {name} from {args.adopt}', flush=True)
+        report(results, results_path, suite)
+        return
     if args.timing:
         cost, setting = measure_cost(suite, rows, work_dir, args.timing, args.cfg_options)
         untimed = {name: dict(timing=None) for name in results['rows'] if name not in rows}  # not side by side
@@ -128,7 +142,7 @@ def main() -> None:
             if str(seed) in results['rows'][name]['runs']:
                 continue
             run_dir = osp.join(work_dir, f'seed{seed}', name)
-            options = [*run_options(suite, data, iters, seed, args.quick), *args.cfg_options]
+            options = run_options(suite, data, iters, seed, args.quick, args.cfg_options)
             entry = train_and_score(suite, name, seed, run_dir, options)
             results = record(results_path, results, {name: {}}, (name, str(seed), entry))
             print(f'seed {seed} {name}: ' + ', '.join(f'{o} {v:.2f}' for o, v in entry['scores'].items()), flush=True)

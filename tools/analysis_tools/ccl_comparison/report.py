@@ -141,10 +141,21 @@ def timing_ratio(row: dict, kind: str) -> str:
 
 def setting_note(results: dict) -> str:
     """How the file's runs differ from the shipped configs, if they do: the ``--cfg-options`` every run had,
-    and the file's ``setting`` (a sentence, for runs of the configs as they were before a change)."""
+    the file's ``setting`` (a sentence, for runs of the configs as they were before a change), and the
+    runs adopted from another file (``run_comparison.py --adopt``) with the options they ran with."""
     options = results.get('cfg_options')
     note = f'Every row ran with `--cfg-options {" ".join(options)}`.\n' if options else ''
-    return note + (f'{results["setting"]}\n' if results.get('setting') else '')
+    note += f'{results["setting"]}\n' if results.get('setting') else ''
+    adopted = {}
+    for name, row in results['rows'].items():
+        for seed, run in row['runs'].items():
+            if run.get('adopted'):
+                source = run['adopted']
+                adopted.setdefault((source['file'], ' '.join(source['cfg_options'])), []).append(f'{name} seed {seed}')
+    for (source, options), runs in adopted.items():
+        note += (f'{", ".join(runs)}: from `{source}`, run with `--cfg-options {options}`, which leave the configs '
+                 'as they are now.\n')
+    return note
 
 
 def timing_note(results: dict) -> str:

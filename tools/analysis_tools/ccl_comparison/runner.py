@@ -70,8 +70,9 @@ def validation_curve(work_dir: str, outputs: tuple) -> List[dict]:
 
 
 def run_options(suite: Suite, data_root: Optional[str], iters: Optional[int], seed: int,
-                quick: bool) -> List[str]:
-    """``--cfg-options`` every run of the table shares: data, seed, schedule length."""
+                quick: bool, setting: Sequence[str] = ()) -> List[str]:
+    """``--cfg-options`` every run of the table shares: data, seed, schedule length and the
+    table's own ``setting`` (``run_comparison.py --cfg-options``)."""
     options = [f'randomness.seed={seed}']
     if data_root:
         options += [f'{loader}.dataset.data_root={data_root}'
@@ -82,7 +83,7 @@ def run_options(suite: Suite, data_root: Optional[str], iters: Optional[int], se
     if quick:
         options += ['train_dataloader.batch_size=2', 'val_dataloader.dataset.indices=2',
                     'test_dataloader.dataset.indices=2']
-    return options
+    return [*options, *setting]
 
 
 # Score "test" runs (post-hoc ensemble, analysis) on the validation split, as training does.
@@ -149,6 +150,35 @@ def record(path: str, results: dict, rows: Dict[str, dict], run: Optional[tuple]
         results['rows'][name]['runs'][seed] = entry
     write_json(path, results)
     return results
+
+
+def adopt(suite: Suite, results: dict, path: str) -> Dict[str, Tuple[dict, Dict[str, dict]]]:
+    """The runs of the results file ``path`` that ``results`` lacks, as ``{row: (fields, {seed: entry})}``
+    (``fields``: the row's label, parameters and FLOPs), each entry marked ``adopted`` (the file and its
+    ``--cfg-options``). Allowed only where those options
+    change no row's config as it is now (on top of ``results``' own options), e.g. a setting a
+    study chose and the configs then took: those runs are runs of the configs as they are."""
+    from benchmark import load_config
+    other = read_json(path)
+    if other is None:
+        sys.exit(f'run_comparison: no results file {path} to adopt runs from')
+    if other.get('setting') or (other['suite'], other['iters']) != (results['suite'], results['iters']):
+        sys.exit(f'run_comparison: {path} holds runs of another setting, suite or schedule '
+                 f'({other.get("setting") or (other["suite"], other["iters"])}); nothing adopted')
+    own, options = results.get('cfg_options', []), other.get('cfg_options', [])
+    adopted = {}
+    for name, row in other['rows'].items():
+        new = {seed: dict(entry, adopted=dict(file=osp.relpath(path, ROOT), cfg_options=options))
+               for seed, entry in row['runs'].items() if seed not in results['rows'].get(name, {}).get('runs', {})}
+        if not new:
+            continue
+        config, overrides = suite.rows[name].config or suite.ensemble_config, suite.rows[name].overrides
+        as_run, as_now = ('#'.join([config, *own, *extra, *overrides]) for extra in (options, []))
+        if load_config(as_run, {}).to_dict() != load_config(as_now, {}).to_dict():
+            sys.exit(f'run_comparison: the --cfg-options of {path} ({" ".join(options)}) change the config of '
+                     f'row {name}: its runs are not runs of the configs as they are; nothing adopted')
+        adopted[name] = ({k: row[k] for k in ('label', 'params', 'flops') if k in row}, new)
+    return adopted
 
 
 def last_checkpoint(run_dir: str) -> str:
