@@ -290,6 +290,31 @@ def test_adopt_takes_runs_whose_options_the_configs_have_now(tmp_path, monkeypat
     assert target_path.read_text() == before
 
 
+def test_report_against_another_file_pairs_each_row_over_shared_seeds(tmp_path):
+    """--report --against: each row held by both files with two or more shared seeds, this file's
+    minus the other's, paired by seed at 95 %; the other file's options are named."""
+    def single(**per_seed):
+        return dict(label='single', runs={seed: dict(scores=dict(top=v)) for seed, v in per_seed.items()})
+
+    def ccl(**per_seed):
+        return dict(label='CCL', runs={s: dict(scores=dict(top=v, bottom=v, mean=v)) for s, v in per_seed.items()})
+
+    other = dict(suite='camvid', iters=None, cfg_options=['optim_wrapper.optimizer.lr=0.02'],
+                 rows=dict(single_top=single(**{'0': 56.0, '1': 57.0, '2': 58.0, '3': 50.0}), ccl=ccl(**{'0': 1.0})))
+    path = tmp_path / 'other.json'
+    path.write_text(json.dumps(other))
+    results = dict(suite='camvid', iters=None, rows=dict(
+        single_top=single(**{'0': 57.0, '1': 59.0, '2': 61.0, '4': 0.0}), ccl=ccl(**{'0': 2.0, '1': 3.0})))
+    table = report(results, str(tmp_path / 'camvid.json'), SUITES['camvid'], against=str(path))
+    against = table.split('against the same rows in')[1]
+    assert 'Every row ran with `--cfg-options optim_wrapper.optimizer.lr=0.02`' in against.splitlines()[0]
+    lines = [line for line in against.splitlines() if line.startswith('| ') and '(seeds' in line]
+    # Differences 1, 2, 3 over seeds 0-2: mean 2, standard error 1 / sqrt(3), t(0.975, 2) = 4.303.
+    assert [c.strip() for c in lines[0].strip('|').split('|')] == [
+        'single (seeds 0, 1, 2)', 'paired', '3', '+2.00', '[-0.48, +4.48]', '95.0 %', 'no']
+    assert len(lines) == 1  # CCL shares one seed: no line
+
+
 def test_report_names_a_readme_without_the_block(tmp_path):
     path = tmp_path / 'camvid.json'
     path.write_text(json.dumps(synthetic_results()))

@@ -1,5 +1,6 @@
 """Tables and curves from a results file: mean ± std over seeds, cost, per-class IoU, the
 deciding differences with their intervals, validation curves."""
+import json
 import math
 import os.path as osp
 import statistics
@@ -7,7 +8,7 @@ from typing import Dict, List, Optional
 
 from mmseg_ccl.utils import OUTPUTS
 
-from .suites import Suite
+from .suites import ROOT, Suite
 
 
 def summarise(values: List[float]) -> str:
@@ -44,11 +45,12 @@ def last_fifth_change(row: dict) -> List[float]:
     return changes
 
 
-def report(results: dict, results_path: str, suite: Suite) -> str:
+def report(results: dict, results_path: str, suite: Suite, against: Optional[str] = None) -> str:
     """Write the table beside the results file (``.md``): mIoU mean ± std over seeds, the change
     over the last fifth of training, parameters, FLOPs, the side-by-side timing (``--timing``),
     training time as the median over seeds with its range; per-class IoU; the validation curves
-    (``_curves.png``); the deciding differences with their intervals. Returns the table."""
+    (``_curves.png``); the deciding differences with their intervals; with ``against`` (another
+    results file), each row's difference to the same row there. Returns the table."""
     lines = ['| row | seeds | mIoU top | mIoU bottom | mIoU mean | last fifth Δ | params (M) | GFLOPs | '
              'train step (×) | latency (×) | train memory (MiB) | training time (min), median (min-max) |',
              '|---' * 12 + '|']
@@ -76,6 +78,7 @@ def report(results: dict, results_path: str, suite: Suite) -> str:
     table += '\nPer-class IoU (%), mean over seeds:\n\n' + per_class if per_class else ''
     differences = differences_table(results, suite)
     table += '\nDeciding differences of the main output\'s mIoU:\n\n' + differences if differences else ''
+    table += against_table(results, against) if against else ''
     with open(osp.splitext(results_path)[0] + '.md', 'w') as f:
         f.write(table)
     print(table)
@@ -123,8 +126,30 @@ def differences_table(results: dict, suite: Suite) -> str:
                                        welch_interval(ccl, other)))
     if not lines:
         return ''
-    header = '| difference | test | seeds | estimate | interval | level | excludes 0 |\n|---|---|---|---|---|---|---|\n'
-    return header + '\n'.join(lines) + '\n'
+    return INTERVAL_HEADER + '\n'.join(lines) + '\n'
+
+
+def against_table(results: dict, path: str) -> str:
+    """Each row that ``results`` and the results file ``path`` both hold with two or more shared seeds:
+    the difference of its main output's mIoU, this file's minus that one's, paired over those seeds, at 95 %."""
+    from mmseg_ccl.evaluation.intervals import paired_interval
+    with open(path) as f:
+        other = json.load(f)
+    lines = []
+    for name, row in results['rows'].items():
+        scores, theirs = main_scores(row), main_scores(other['rows'].get(name, dict(runs={})))
+        seeds = sorted(set(scores) & set(theirs), key=int)
+        if len(seeds) >= 2:
+            interval = paired_interval([scores[s] for s in seeds], [theirs[s] for s in seeds])
+            lines.append(interval_line(f'{row["label"]} (seeds {", ".join(seeds)})', 'paired', interval))
+    setting = setting_note(other).strip() or 'the configs as they are'
+    header = (f'\nThis file\'s rows against the same rows in `{osp.relpath(path, ROOT)}` ({setting}), '
+              'main output\'s mIoU:\n\n')
+    return header + INTERVAL_HEADER + ('\n'.join(lines) + '\n' if lines else '| no row with two shared seeds |||||||\n')
+
+
+INTERVAL_HEADER = ('| difference | test | seeds | estimate | interval | level | excludes 0 |\n'
+                   '|---|---|---|---|---|---|---|\n')
 
 
 def interval_line(name: str, test: str, interval) -> str:
