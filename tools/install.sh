@@ -72,26 +72,7 @@ fi
 "$PY" tools/misc/effective_constraints.py "$CONSTRAINTS" "$EFFECTIVE" --tested-torch "$TORCH_VERSION"
 
 step 'NVIDIA GPU check'
-# A GPU that the installed torch cannot use trains nothing: say so, and how to fix it.
-if command -v nvidia-smi >/dev/null 2>&1 &&
-   GPU=$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | head -n 1) && [ -n "$GPU" ]; then
-    if "$PY" -c 'import sys, torch; sys.exit(not torch.cuda.is_available())' 2>/dev/null; then
-        echo "torch $TORCH uses the GPU ($GPU)"
-    else
-        BUILD=$("$PY" -c 'import torch; print("CUDA " + torch.version.cuda if torch.version.cuda else "CPU only")')
-        DRIVER_CUDA=$(nvidia-smi 2>/dev/null | sed -n 's/.*CUDA Version: *\([0-9.]*\).*/\1/p' | head -n 1)
-        cat >&2 <<MSG
-WARNING: this machine has an NVIDIA GPU (${GPU}; its driver runs CUDA up to ${DRIVER_CUDA:-?}), but
-torch $TORCH in $VENV ($BUILD) cannot use it, so training would run on the CPU. Install a torch
-build for a CUDA version the driver runs, then run this script again (it keeps that torch), e.g.
-    $PY -m pip uninstall -y torch torchvision mmcv
-    $PY -m pip install torch==2.1.2 torchvision==0.16.2 --index-url https://download.pytorch.org/whl/cu118
-or start over with a tested pair from such an index:
-    rm -rf $VENV && TORCH_INDEX_URL=https://download.pytorch.org/whl/cu121 bash tools/install.sh
-(pytorch.org/get-started/previous-versions lists the builds). Continuing with the CPU.
-MSG
-    fi
-fi
+bash tools/misc/check_gpu.sh "$PY" "$VENV"
 
 step "mmcv $MMCV_VERSION with compiled ops"
 MMCV=$("$PY" -c 'import mmcv, mmcv.ops; print(mmcv.__version__)' 2>/dev/null || true)

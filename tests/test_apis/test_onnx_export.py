@@ -51,10 +51,10 @@ def test_export_module_is_mmseg_inference(demo_model, output):
     assert logits.shape[1] == 5  # num_classes, not the 2 x 5 stacked channels
 
 
-# 'bottom' is exported and verified at another shape by the tool test below.
-@pytest.mark.parametrize('output', ['top', 'mean'])
-def test_onnx_runtime_matches_pytorch_at_another_shape(demo_model, output, tmp_path):
-    module = SegmentorForExport(demo_model, output)
+def test_onnx_runtime_matches_pytorch_at_another_shape(demo_model, tmp_path):
+    """The mean of the two networks; one network's output ('bottom') is exported and verified at
+    another shape by the tool test below."""
+    module = SegmentorForExport(demo_model, 'mean')
     path = str(tmp_path / 'demo.onnx')
     export_onnx(module, path, (64, 64), dynamic=True)
     for shape in ((64, 64), (80, 112)):
