@@ -313,6 +313,15 @@ def test_report_against_another_file_pairs_each_row_over_shared_seeds(tmp_path):
     assert len(lines) == 1  # CCL shares one seed: no line
 
 
+def test_against_without_report_is_refused(tmp_path, monkeypatch, capsys):
+    import run_comparison
+    monkeypatch.setattr('sys.argv', ['run_comparison.py', '--suite', 'camvid', '--against', str(tmp_path / 'x.json'),
+                                     '--work-dir', str(tmp_path)])
+    with pytest.raises(SystemExit):
+        run_comparison.main()
+    assert '--against goes with --report' in capsys.readouterr().err and not list(tmp_path.iterdir())
+
+
 def test_report_names_a_readme_without_the_block(tmp_path):
     path = tmp_path / 'camvid.json'
     path.write_text(json.dumps(synthetic_results()))

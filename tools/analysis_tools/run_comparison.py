@@ -90,6 +90,8 @@ def main() -> None:
     parser.add_argument('--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
                         help='override every row\'s config alike (recorded in the results file)')
     args = parser.parse_args()
+    if args.against and not args.report:
+        parser.error('--against goes with --report')
     suite = SUITES[args.suite]
     work_dir = osp.abspath(args.work_dir or f'work_dirs/comparison_{args.suite}')
     results_path = osp.abspath(args.results or osp.join(work_dir, 'comparison.json'))

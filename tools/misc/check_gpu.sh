@@ -6,9 +6,9 @@
 set -euo pipefail
 PY=$1
 VENV=$2
-TORCH=$("$PY" -c 'import torch; print(torch.__version__)')
 if command -v nvidia-smi >/dev/null 2>&1 &&
    GPU=$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | head -n 1) && [ -n "$GPU" ]; then
+    TORCH=$("$PY" -c 'import torch; print(torch.__version__)')
     if "$PY" -c 'import sys, torch; sys.exit(not torch.cuda.is_available())' 2>/dev/null; then
         echo "torch $TORCH uses the GPU ($GPU)"
     else

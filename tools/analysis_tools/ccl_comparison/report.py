@@ -142,7 +142,7 @@ def against_table(results: dict, path: str) -> str:
         if len(seeds) >= 2:
             interval = paired_interval([scores[s] for s in seeds], [theirs[s] for s in seeds])
             lines.append(interval_line(f'{row["label"]} (seeds {", ".join(seeds)})', 'paired', interval))
-    setting = setting_note(other, with_adopted=False).strip() or 'the configs as they are'
+    setting = options_note(other).strip() or 'the configs as they are'
     header = (f'\nThis file\'s rows against the same rows in `{osp.relpath(path, ROOT)}` ({setting}), '
               'main output\'s mIoU:\n\n')
     return header + INTERVAL_HEADER + ('\n'.join(lines) + '\n' if lines else '| no row with two shared seeds |||||||\n')
@@ -164,23 +164,26 @@ def timing_ratio(row: dict, kind: str) -> str:
     return f'{timing[kind]:.2f} ± {timing[kind + "_iqr"]:.2f}' if timing else '—'
 
 
-def setting_note(results: dict, with_adopted: bool = True) -> str:
-    """How the file's runs differ from the shipped configs, if they do: the ``--cfg-options`` every run had,
-    the file's ``setting`` (a sentence, for runs of the configs as they were before a change), and the
-    runs adopted from another file (``run_comparison.py --adopt``) with the options they ran with."""
-    options = results.get('cfg_options')
-    note = f'Every row ran with `--cfg-options {" ".join(options)}`.\n' if options else ''
-    note += f'{results["setting"]}\n' if results.get('setting') else ''
+def setting_note(results: dict) -> str:
+    """How the file's runs differ from the shipped configs, if they do: its ``options_note`` and the runs
+    adopted from another file (``run_comparison.py --adopt``) with the options they ran with."""
     adopted = {}
-    for name, row in (results['rows'] if with_adopted else {}).items():
+    for name, row in results['rows'].items():
         for seed, run in row['runs'].items():
             if run.get('adopted'):
                 source = run['adopted']
                 adopted.setdefault((source['file'], ' '.join(source['cfg_options'])), []).append(f'{name} seed {seed}')
-    for (source, options), runs in adopted.items():
-        note += (f'{", ".join(runs)}: from `{source}`, run with `--cfg-options {options}`, which leave the configs '
-                 'as they are now.\n')
-    return note
+    return options_note(results) + ''.join(
+        f'{", ".join(runs)}: from `{source}`, run with `--cfg-options {options}`, which leave the configs as they '
+        'are now.\n' for (source, options), runs in adopted.items())
+
+
+def options_note(results: dict) -> str:
+    """The ``--cfg-options`` every run of the file had, and its ``setting`` (a sentence, for runs of the
+    configs as they were before a change)."""
+    options = results.get('cfg_options')
+    note = f'Every row ran with `--cfg-options {" ".join(options)}`.\n' if options else ''
+    return note + (f'{results["setting"]}\n' if results.get('setting') else '')
 
 
 def timing_note(results: dict) -> str:

@@ -155,9 +155,9 @@ def record(path: str, results: dict, rows: Dict[str, dict], run: Optional[tuple]
 def adopt(suite: Suite, results: dict, path: str) -> Dict[str, Tuple[dict, Dict[str, dict]]]:
     """The runs of the results file ``path`` that ``results`` lacks, as ``{row: (fields, {seed: entry})}``
     (``fields``: the row's label, parameters and FLOPs), each entry marked ``adopted`` (the file and its
-    ``--cfg-options``). Allowed only where those options
-    change no row's config as it is now (on top of ``results``' own options), e.g. a setting a
-    study chose and the configs then took: those runs are runs of the configs as they are."""
+    ``--cfg-options``). Allowed only where those options change no row's config as it is now (on top of
+    ``results``' own options), e.g. a setting a study chose and the configs then took: those runs are
+    runs of the configs as they are."""
     from benchmark import load_config
     other = read_json(path)
     if other is None:
