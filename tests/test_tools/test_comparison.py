@@ -279,11 +279,11 @@ def test_adopt_takes_runs_whose_options_the_configs_have_now(tmp_path, monkeypat
     assert (f'single_top seed 0, ccl seed 0, posthoc seed 0: from `{origin["file"]}`, run with `--cfg-options '
             'model.decode_head.dilations=(1,2,4,6)`') in (tmp_path / 'camvid.md').read_text()
 
-    other = dict(synthetic_results(), cfg_options=['optim_wrapper.optimizer.lr=0.02'])
+    other = dict(synthetic_results(), cfg_options=['optim_wrapper.optimizer.lr=0.01'])
     source_path.write_text(json.dumps(other))
     target_path.write_text(json.dumps(dict(suite='camvid', iters=None, cfg_options=[], rows={})))
     before = target_path.read_text()
-    with pytest.raises(SystemExit, match='optim_wrapper.optimizer.lr=0.02.*change the config of row ccl'):
+    with pytest.raises(SystemExit, match='optim_wrapper.optimizer.lr=0.01.*change the config of row ccl'):
         run_comparison.main()
     assert target_path.read_text() == before
 
@@ -305,7 +305,7 @@ def test_report_against_another_file_pairs_each_row_over_shared_seeds(tmp_path):
         single_top=single(**{'0': 57.0, '1': 59.0, '2': 61.0, '4': 0.0}), ccl=ccl(**{'0': 2.0, '1': 3.0})))
     table = report(results, str(tmp_path / 'camvid.json'), SUITES['camvid'], against=str(path))
     against = table.split('against the same rows in')[1]
-    assert 'Every row ran with `--cfg-options optim_wrapper.optimizer.lr=0.02`' in against.splitlines()[0]
+    assert 'That file: Every row ran with `--cfg-options optim_wrapper.optimizer.lr=0.02`' in against.splitlines()[0]
     lines = [line for line in against.splitlines() if line.startswith('| ') and '(seeds' in line]
     # Differences 1, 2, 3 over seeds 0-2: mean 2, standard error 1 / sqrt(3), t(0.975, 2) = 4.303.
     assert [c.strip() for c in lines[0].strip('|').split('|')] == [

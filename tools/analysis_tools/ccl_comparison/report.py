@@ -142,9 +142,9 @@ def against_table(results: dict, path: str) -> str:
         if len(seeds) >= 2:
             interval = paired_interval([scores[s] for s in seeds], [theirs[s] for s in seeds])
             lines.append(interval_line(f'{row["label"]} (seeds {", ".join(seeds)})', 'paired', interval))
-    setting = options_note(other).strip() or 'the configs as they are'
-    header = (f'\nThis file\'s rows against the same rows in `{osp.relpath(path, ROOT)}` ({setting}), '
-              'main output\'s mIoU:\n\n')
+    setting = ' '.join(options_note(other).split()) or 'Its runs are of the configs as they are.'
+    header = (f'\nThis file\'s rows against the same rows in `{osp.relpath(path, ROOT)}`, main output\'s mIoU. '
+              f'That file: {setting}\n\n')
     return header + INTERVAL_HEADER + ('\n'.join(lines) + '\n' if lines else '| no row with two shared seeds |||||||\n')
 
 
@@ -174,8 +174,8 @@ def setting_note(results: dict) -> str:
                 source = run['adopted']
                 adopted.setdefault((source['file'], ' '.join(source['cfg_options'])), []).append(f'{name} seed {seed}')
     return options_note(results) + ''.join(
-        f'{", ".join(runs)}: from `{source}`, run with `--cfg-options {options}`, which leave the configs as they '
-        'are now.\n' for (source, options), runs in adopted.items())
+        f'{", ".join(runs)}: from `{source}`, run with `--cfg-options {options}`, which the configs had taken when '
+        'the runs were adopted.\n' for (source, options), runs in adopted.items())
 
 
 def options_note(results: dict) -> str:
