@@ -16,12 +16,13 @@ install-compat:
 lint: install
 	.venv/bin/ruff check .
 
+# One test worker per core (pytest-xdist); `pytest tests/...` alone runs in one process.
 test: install
-	$(PY) -m pytest tests -q
+	$(PY) -m pytest tests -q -n logical
 
 # The compatibility suite (tests marked `compat`) on the oldest tested set.
 test-compat: install-compat
-	$(COMPAT_PY) -m pytest tests -q -m compat
+	$(COMPAT_PY) -m pytest tests -q -n logical -m compat
 
 # Synthetic demo data, train CCL on it, evaluate top / bottom / mean (CPU, a few minutes).
 demo: install
