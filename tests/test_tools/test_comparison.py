@@ -15,6 +15,7 @@ from mmseg_ccl.models.decode_heads.cross_cooperative_aspp_head import FUSIONS
 
 from ccl_comparison.model_zoo import update_model_zoo
 from ccl_comparison.report import differences_table, report
+from ccl_comparison.runner import last_checkpoint
 from ccl_comparison.suites import SUITES
 from helpers import PY, ROOT, make_camvid_fixture, run
 
@@ -100,6 +101,19 @@ def test_quick_demo_table_and_resume(demo_data, tmp_path):
     # Per class: the post-hoc ensemble's outputs (the two singles, their mean, the oracle), the joint ensemble's three.
     assert per_class.count('\n| ') == 1 + 4 + 3 and '| ensemble, trained jointly (no exchange), mean | 1 |' in per_class
     assert (tmp_path / 'comparison_curves.png').stat().st_size > 0
+
+
+def test_last_checkpoint_of_a_moved_run_folder(tmp_path):
+    """``last_checkpoint`` holds an absolute path: after the run folder moved, the checkpoint of that
+    name in the folder is the one (as resuming finds it); one still where it was named stays."""
+    old, moved = tmp_path / 'old' / 'single_top', tmp_path / 'new' / 'single_top'
+    for run_dir in (old, moved):
+        run_dir.mkdir(parents=True)
+        (run_dir / 'iter_2.pth').write_bytes(b'weights')
+        (run_dir / 'last_checkpoint').write_text(str(old / 'iter_2.pth'))
+    assert last_checkpoint(str(old)) == str(old / 'iter_2.pth')
+    (old / 'iter_2.pth').unlink()
+    assert last_checkpoint(str(moved)) == str(moved / 'iter_2.pth')
 
 
 def test_quick_camvid_on_a_camvid_format_folder(tmp_path):

@@ -182,8 +182,12 @@ def adopt(suite: Suite, results: dict, path: str) -> Dict[str, Tuple[dict, Dict[
 
 
 def last_checkpoint(run_dir: str) -> str:
+    """The checkpoint ``run_dir/last_checkpoint`` names, or the one of that name in ``run_dir`` when the
+    run folder has moved since (mmengine writes an absolute path)."""
     with open(osp.join(run_dir, 'last_checkpoint')) as f:
-        return f.read().strip()
+        named = f.read().strip()
+    here = osp.join(run_dir, osp.basename(named))
+    return here if not osp.isfile(named) and osp.isfile(here) else named
 
 
 def measure_cost(suite: Suite, names: List[str], work_dir: str, rounds: int = 0,
