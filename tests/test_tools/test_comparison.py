@@ -327,6 +327,35 @@ def test_report_against_another_file_pairs_each_row_over_shared_seeds(tmp_path):
     assert len(lines) == 1  # CCL shares one seed: no line
 
 
+def test_report_against_is_recorded_and_kept_by_later_reports(tmp_path, monkeypatch):
+    """--report --against records the other file (relative to this one) in the results file, so that
+    a later report without it (as every training run writes) keeps the table; a missing FILE is refused
+    and the results file is left as it was."""
+    import run_comparison
+
+    def rows(*values):
+        runs = {str(seed): dict(scores=dict(top=value)) for seed, value in enumerate(values)}
+        return dict(single_top=dict(label='single', runs=runs))
+
+    (tmp_path / 'other').mkdir()
+    other, path = tmp_path / 'other' / 'lr.json', tmp_path / 'camvid.json'
+    other.write_text(json.dumps(dict(suite='camvid', iters=None, cfg_options=[], rows=rows(50.0, 51.0))))
+    path.write_text(json.dumps(dict(suite='camvid', iters=None, cfg_options=[], rows=rows(52.0, 54.0))))
+    monkeypatch.setattr('sys.argv', ['run_comparison.py', '--suite', 'camvid', '--report', '--results', str(path),
+                                     '--against', str(tmp_path / 'gone.json')])
+    with pytest.raises(SystemExit, match='gone.json: no such results file'):
+        run_comparison.main()
+    assert 'against' not in json.loads(path.read_text()) and not (tmp_path / 'camvid.md').exists()
+    monkeypatch.setattr('sys.argv', ['run_comparison.py', '--suite', 'camvid', '--report', '--results', str(path),
+                                     '--against', str(other)])
+    run_comparison.main()
+    assert json.loads(path.read_text())['against'] == os.path.join('other', 'lr.json')
+    table = report(json.loads(path.read_text()), str(path), SUITES['camvid'])
+    assert '| single (seeds 0, 1) | paired | 2 | +2.50 |' in table.split('against the same rows in')[1]
+    other.unlink()
+    assert 'which this file names: it is gone' in report(json.loads(path.read_text()), str(path), SUITES['camvid'])
+
+
 def test_against_without_report_is_refused(tmp_path, monkeypatch, capsys):
     import run_comparison
     monkeypatch.setattr('sys.argv', ['run_comparison.py', '--suite', 'camvid', '--against', str(tmp_path / 'x.json'),

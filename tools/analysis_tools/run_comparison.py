@@ -80,7 +80,8 @@ def main() -> None:
     parser.add_argument('--quick', action='store_true', help='2 iterations, one seed, batch 2: a smoke test')
     parser.add_argument('--report', action='store_true', help='only rewrite the table from the results file')
     parser.add_argument('--against', metavar='FILE', help='with --report: each row against the same row in '
-                        'results file FILE (another setting), paired over their shared seeds')
+                        'results file FILE (another setting), paired over their shared seeds; recorded in the '
+                        'results file, so that every later report of it has that table too')
     parser.add_argument('--timing', type=int, metavar='ROUNDS',
                         help='train nothing: time every row (--rows, default all the suite\'s) side by side in one '
                         'benchmark run of ROUNDS interleaved rounds, as ratios to the first row, and record it')
@@ -96,7 +97,15 @@ def main() -> None:
     work_dir = osp.abspath(args.work_dir or f'work_dirs/comparison_{args.suite}')
     results_path = osp.abspath(args.results or osp.join(work_dir, 'comparison.json'))
     if args.report:
-        report(read_json(results_path), results_path, suite, args.against and osp.abspath(args.against))
+        results = read_json(results_path)
+        if results is None:
+            sys.exit(f'run_comparison: no results file {results_path} to report')
+        if args.against:
+            if not osp.isfile(args.against):
+                sys.exit(f'run_comparison: --against {args.against}: no such results file')
+            relative = osp.relpath(osp.abspath(args.against), osp.dirname(results_path))
+            results = record(results_path, results, {}, top_level=dict(against=relative))
+        report(results, results_path, suite)
         return
     rows = order_rows(list(args.rows or (suite.rows if args.timing else suite.paper_rows)))
     unknown = [r for r in rows if r not in suite.rows]

@@ -50,7 +50,10 @@ def report(results: dict, results_path: str, suite: Suite, against: Optional[str
     over the last fifth of training, parameters, FLOPs, the side-by-side timing (``--timing``),
     training time as the median over seeds with its range; per-class IoU; the validation curves
     (``_curves.png``); the deciding differences with their intervals; with ``against`` (another
-    results file), each row's difference to the same row there. Returns the table."""
+    results file; by default the one the results file names, ``--report --against`` having recorded it),
+    each row's difference to the same row there. Returns the table."""
+    if against is None and results.get('against'):
+        against = osp.join(osp.dirname(results_path), results['against'])
     lines = ['| row | seeds | mIoU top | mIoU bottom | mIoU mean | last fifth Δ | params (M) | GFLOPs | '
              'train step (×) | latency (×) | train memory (MiB) | training time (min), median (min-max) |',
              '|---' * 12 + '|']
@@ -78,7 +81,10 @@ def report(results: dict, results_path: str, suite: Suite, against: Optional[str
     table += '\nPer-class IoU (%), mean over seeds:\n\n' + per_class if per_class else ''
     differences = differences_table(results, suite)
     table += '\nDeciding differences of the main output\'s mIoU:\n\n' + differences if differences else ''
-    table += against_table(results, against) if against else ''
+    if against and not osp.isfile(against):
+        table += f'\nNo table against `{osp.relpath(against, ROOT)}`, which this file names: it is gone.\n'
+    elif against:
+        table += against_table(results, against)
     with open(osp.splitext(results_path)[0] + '.md', 'w') as f:
         f.write(table)
     print(table)
