@@ -315,9 +315,9 @@ def test_report_against_another_file_pairs_each_row_over_shared_seeds(tmp_path):
                  rows=dict(single_top=single(**{'0': 56.0, '1': 57.0, '2': 58.0, '3': 50.0}), ccl=ccl(**{'0': 1.0})))
     path = tmp_path / 'other.json'
     path.write_text(json.dumps(other))
-    results = dict(suite='camvid', iters=None, rows=dict(
+    results = dict(suite='camvid', iters=None, against='other.json', rows=dict(
         single_top=single(**{'0': 57.0, '1': 59.0, '2': 61.0, '4': 0.0}), ccl=ccl(**{'0': 2.0, '1': 3.0})))
-    table = report(results, str(tmp_path / 'camvid.json'), SUITES['camvid'], against=str(path))
+    table = report(results, str(tmp_path / 'camvid.json'), SUITES['camvid'])
     against = table.split('against the same rows in')[1]
     assert 'That file: Every row ran with `--cfg-options optim_wrapper.optimizer.lr=0.02`' in against.splitlines()[0]
     lines = [line for line in against.splitlines() if line.startswith('| ') and '(seeds' in line]

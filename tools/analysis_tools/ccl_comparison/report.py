@@ -45,15 +45,14 @@ def last_fifth_change(row: dict) -> List[float]:
     return changes
 
 
-def report(results: dict, results_path: str, suite: Suite, against: Optional[str] = None) -> str:
+def report(results: dict, results_path: str, suite: Suite) -> str:
     """Write the table beside the results file (``.md``): mIoU mean ± std over seeds, the change
     over the last fifth of training, parameters, FLOPs, the side-by-side timing (``--timing``),
     training time as the median over seeds with its range; per-class IoU; the validation curves
-    (``_curves.png``); the deciding differences with their intervals; with ``against`` (another
-    results file; by default the one the results file names, ``--report --against`` having recorded it),
-    each row's difference to the same row there. Returns the table."""
-    if against is None and results.get('against'):
-        against = osp.join(osp.dirname(results_path), results['against'])
+    (``_curves.png``); the deciding differences with their intervals; where the results file names
+    another (``against``, recorded by ``--report --against``), each row's difference to the same row
+    there. Returns the table."""
+    against = results.get('against') and osp.join(osp.dirname(results_path), results['against'])
     lines = ['| row | seeds | mIoU top | mIoU bottom | mIoU mean | last fifth Δ | params (M) | GFLOPs | '
              'train step (×) | latency (×) | train memory (MiB) | training time (min), median (min-max) |',
              '|---' * 12 + '|']
