@@ -164,9 +164,10 @@ def synthetic_results():
     MobileNetV2 single, one of the post-hoc ensemble and of CCL (rows out of the suite's order)."""
     classes = ['c0', 'c1']
 
-    def analysed(top, bottom):
+    def analysed(top, bottom, only_top, only_bottom):
         return dict(classes=classes, iou=dict(top=top, bottom=bottom, mean=[50.0, 60.0], oracle=[70.0, 80.0]),
-                    pixel_shares={})
+                    pixel_shares=dict(only_top=only_top, only_bottom=only_bottom, both=80.0,
+                                      neither=20.0 - only_top - only_bottom))
 
     def curve(output, values):
         return [dict(iter=200 * (i + 1), **{output: v}) for i, v in enumerate(values)]
@@ -176,10 +177,10 @@ def synthetic_results():
             step=2.5, step_iqr=0.1, latency=2.0, latency_iqr=0.05, memory_mib=float('nan')), runs={'0': dict(
             scores=dict(top=55.0, bottom=53.0, mean=58.0), seconds=600.0,
             curve=[dict(iter=200 * (i + 1), top=v, bottom=v, mean=v) for i, v in enumerate([40, 50, 54, 57, 58])],
-            cooperation=analysed([30.0, 40.0], [20.0, 30.0]))}),
+            cooperation=analysed([30.0, 40.0], [20.0, 30.0], 2.0, 1.0))}),
         posthoc=dict(label='post-hoc', params=2e6, flops=1e9, runs={'0': dict(
             scores=dict(top=56.0, bottom=52.0, mean=57.0), seconds=None,
-            cooperation=analysed([10.0, 20.0], [12.0, 22.0]))}),
+            cooperation=analysed([10.0, 20.0], [12.0, 22.0], 4.0, 3.0))}),
         single_top=dict(label='single', params=1e6, flops=5e8, timing=dict(
             step=1.0, step_iqr=0.0, latency=1.0, latency_iqr=0.0, memory_mib=100.0), runs={
             '0': dict(scores=dict(top=56.0), seconds=300.0, curve=curve('top', [40, 50, 55, 55.5, 56.0])),
@@ -196,7 +197,8 @@ def test_report_orders_rows_and_fills_the_readme(tmp_path):
     readme = tmp_path / 'configs' / 'ccl' / 'README.md'
     readme.parent.mkdir(parents=True)
     readme.write_text('intro\n<!-- camvid table -->\nold\n<!-- /camvid table -->\nmiddle\n'
-                      '<!-- camvid per-class -->\nold\n<!-- /camvid per-class -->\nend\n')
+                      '<!-- camvid per-class -->\nold\n<!-- /camvid per-class -->\n'
+                      '<!-- camvid agreement -->\nold\n<!-- /camvid agreement -->\nend\n')
     single, ccl, add = (f'configs/ccl/{c}_1xb8-1k_camvid-180x240.py' for c in (
         'deeplabv3plus_mobilenetv2-os16', 'ccl_mobilenetv2-effnetlite0', 'ccl-add_mobilenetv2-effnetlite0'))
     other = dict(Name='ccl-add', Results=[], Config=add)
@@ -232,6 +234,10 @@ def test_report_orders_rows_and_fills_the_readme(tmp_path):
                              '| post-hoc, mean | 1 | 50.0 | 60.0 |', '| post-hoc, oracle | 1 | 70.0 | 80.0 |',
                              '| CCL, top | 1 | 30.0 | 40.0 |', '| CCL, bottom | 1 | 20.0 | 30.0 |',
                              '| CCL, mean | 1 | 50.0 | 60.0 |']
+    # Pixels right for only one network (top + bottom) and the oracle's mIoU, in the report and the README.
+    agreement = ['| post-hoc | 1 | 7.00 | 4.00 | 3.00 | 75.00 |', '| CCL | 1 | 3.00 | 2.00 | 1.00 | 75.00 |']
+    assert table.split('How the two networks agree')[1].splitlines()[4:6] == agreement
+    assert text.split('<!-- camvid agreement -->\n')[1].split('<!-- /camvid')[0].splitlines()[2:] == agreement
     # The metafile: results of the configs run as shipped (two seeds of the single averaged), the rest untouched.
     models = yaml.safe_load(metafile.read_text())['Models']
     assert models[0]['Results'] == [dict(Task='Semantic Segmentation', Dataset='CamVid', Metrics={'mIoU': 57.0})]

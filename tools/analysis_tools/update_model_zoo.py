@@ -4,9 +4,9 @@
 
 RESULTS is the results file of ``tools/analysis_tools/run_comparison.py`` (its suite is
 read from it). The README's ``<!-- SUITE table -->`` (model-zoo table) and
-``<!-- SUITE per-class -->`` blocks, and ``<!-- SUITE differences -->`` if it has one,
-are rewritten; so are the ``Results`` of the models in the ``metafile.yaml`` beside
-it whose configs were run as shipped. The rest of both files stays as it is.
+``<!-- SUITE per-class -->`` blocks, and ``<!-- SUITE differences -->`` and
+``<!-- SUITE agreement -->`` where it has them, are rewritten; so are the ``Results`` of
+the models in the ``metafile.yaml`` beside it whose configs were run as shipped. The rest of both files stays as it is.
 """
 import argparse
 import sys

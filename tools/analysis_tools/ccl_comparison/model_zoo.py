@@ -8,7 +8,16 @@ from typing import List
 from mmseg_ccl.runtime import atomic_write
 from mmseg_ccl.utils import OUTPUTS
 
-from .report import differences_table, main_output, ordered_rows, per_class_table, setting_note, summarise, timing_ratio
+from .report import (
+    agreement_table,
+    differences_table,
+    main_output,
+    ordered_rows,
+    per_class_table,
+    setting_note,
+    summarise,
+    timing_ratio,
+)
 from .suites import ROOT, Suite
 
 
@@ -37,16 +46,18 @@ def zoo_table(results: dict, names: List[str], suite: Suite, readme_dir: str) ->
 
 def update_readme(path: str, results: dict, names: List[str], suite: Suite) -> None:
     """Replace the text between ``<!-- SUITE table -->`` and ``<!-- /SUITE table -->`` (and the
-    same for ``per-class``, with the suite's per-class rows) with the tables made from ``results``."""
+    same for ``per-class``, with the suite's per-class rows, and, where the README has them, for
+    ``differences`` and ``agreement``, with every row) with the tables made from ``results``."""
     with open(path) as f:
         text = f.read()
     blocks = {'table': zoo_table(results, names, suite, osp.dirname(osp.abspath(path))),
               'per-class': per_class_table(results, [n for n in names if n in suite.per_class_rows]),
-              'differences': differences_table(results, suite)}
+              'differences': differences_table(results, suite),
+              'agreement': agreement_table(results, names)}
     for block, content in blocks.items():
         begin, end = f'<!-- {results["suite"]} {block} -->\n', f'<!-- /{results["suite"]} {block} -->'
         if begin not in text or end not in text:
-            if block == 'differences':  # optional
+            if block in ('differences', 'agreement'):  # optional
                 continue
             sys.exit(f'run_comparison: {path} has no {begin.strip()} ... {end} block to fill')
         head, rest = text.split(begin, 1)

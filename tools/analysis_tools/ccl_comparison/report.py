@@ -78,6 +78,9 @@ def report(results: dict, results_path: str, suite: Suite) -> str:
              'mean over seeds.\n' + setting_note(results) + timing_note(results))
     per_class = per_class_table(results, names)
     table += '\nPer-class IoU (%), mean over seeds:\n\n' + per_class if per_class else ''
+    agreement = agreement_table(results, names)
+    table += ('\nHow the two networks agree (labelled val pixels, mean ± std over seeds) and the oracle '
+              '(right wherever either network is right):\n\n' + agreement if agreement else '')
     differences = differences_table(results, suite)
     table += '\nDeciding differences of the main output\'s mIoU:\n\n' + differences if differences else ''
     if against and not osp.isfile(against):
@@ -221,6 +224,27 @@ def per_class_table(results: dict, names: List[str]) -> str:
         return ''
     header = '| output | seeds | ' + ' | '.join(classes) + ' |\n|' + '---|' * (len(classes) + 2) + '\n'
     return header + '\n'.join(lines) + '\n'
+
+
+def agreement_table(results: dict, names: List[str]) -> str:
+    """Per analysed two-network row: the labelled val pixels that only the top, only the bottom and
+    only one of the two networks get right (%), and the oracle's mIoU, each mean ± std over seeds."""
+    lines = []
+    for name in names:
+        row = results['rows'][name]
+        analysed = [r['cooperation'] for r in row['runs'].values() if r.get('cooperation', {}).get('pixel_shares')]
+        if not analysed:
+            continue
+        shares = [a['pixel_shares'] for a in analysed]
+        columns = ([s['only_top'] + s['only_bottom'] for s in shares], [s['only_top'] for s in shares],
+                   [s['only_bottom'] for s in shares],
+                   [statistics.mean(v for v in a['iou']['oracle'] if v is not None and not math.isnan(v))
+                    for a in analysed])
+        lines.append(f'| {row["label"]} | {len(analysed)} | ' + ' | '.join(summarise(c) for c in columns) + ' |')
+    if not lines:
+        return ''
+    return ('| row | seeds | right for only one network (%) | only top (%) | only bottom (%) | mIoU oracle |\n'
+            '|---|---|---|---|---|---|\n' + '\n'.join(lines) + '\n')
 
 
 def plot_curves(results: dict, names: List[str], path: str) -> None:

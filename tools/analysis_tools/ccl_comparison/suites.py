@@ -118,6 +118,8 @@ SUITES = {
         crop=(180, 240),
         backbones=('MobileNetV2', 'EfficientNet-Lite0'),
         dataset='CamVid',
-        curve_rows=('single_top', 'single_bottom', 'ensemble', 'ccl', 'ccl_add', 'ccl_concat'),
-        per_class_rows=('posthoc', 'ensemble', 'fscn', 'ccl', 'ccl_add', 'ccl_concat')),
+        curve_rows=('single_top', 'single_bottom', 'ensemble', 'ccl', 'ccl_add', 'ccl_concat', 'ccl_ownclassifier',
+                    'ccl_gated'),
+        per_class_rows=('posthoc', 'ensemble', 'fscn', 'ccl', 'ccl_add', 'ccl_concat', 'ccl_ownclassifier',
+                        'ccl_gated')),
 }
