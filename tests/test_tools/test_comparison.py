@@ -95,11 +95,17 @@ def test_quick_demo_table_and_resume(demo_data, tmp_path):
     assert set(second['rows']) == {'single_top', 'single_bottom', 'posthoc', 'ensemble'}
     assert set(second['rows']['ensemble']['runs']['0']['scores']) == {'top', 'bottom', 'mean'}
     assert second['rows']['ensemble']['runs']['0']['seconds'] < 1e6
-    table, per_class = (tmp_path / 'comparison.md').read_text().split('Per-class IoU')
+    table, rest = (tmp_path / 'comparison.md').read_text().split('Per-class IoU')
+    per_class, agreement = rest.split('How the two networks agree')
     assert table.count('\n| ') == 4  # one line per row after the header
     assert 'ensemble, trained jointly' in table
     # Per class: the post-hoc ensemble's outputs (the two singles, their mean, the oracle), the joint ensemble's three.
     assert per_class.count('\n| ') == 1 + 4 + 3 and '| ensemble, trained jointly (no exchange), mean | 1 |' in per_class
+    # Pixels right for only one network and the oracle: the two analysed two-network rows, from their runs.
+    shares = second['rows']['ensemble']['runs']['0']['cooperation']['pixel_shares']
+    assert agreement.count('\n| ') == 1 + 2
+    only_one = shares['only_top'] + shares['only_bottom']
+    assert f'| ensemble, trained jointly (no exchange) | 1 | {only_one:.2f} |' in agreement
     assert (tmp_path / 'comparison_curves.png').stat().st_size > 0
 
 
