@@ -14,7 +14,7 @@ from mmseg.registry import MODELS
 from mmseg_ccl.models.decode_heads.cross_cooperative_aspp_head import FUSIONS
 
 from ccl_comparison.model_zoo import update_model_zoo
-from ccl_comparison.report import differences_table, report
+from ccl_comparison.report import differences_table, report, setting_note
 from ccl_comparison.runner import last_checkpoint
 from ccl_comparison.suites import SUITES
 from helpers import PY, ROOT, make_camvid_fixture, run
@@ -302,7 +302,7 @@ def test_adopt_takes_runs_whose_options_the_configs_have_now(tmp_path, monkeypat
         for seed, entry in row['runs'].items():
             if (name, seed) != ('single_top', '1'):
                 assert rows[name]['runs'][seed] == dict(entry, adopted=origin)
-    assert (f'single_top seed 0, ccl seed 0, posthoc seed 0: from `{origin["file"]}`, run with `--cfg-options '
+    assert (f'single_top, ccl, posthoc seed 0: from `{origin["file"]}`, run with `--cfg-options '
             'model.decode_head.dilations=(1,2,4,6)`') in (tmp_path / 'camvid.md').read_text()
 
     other = dict(synthetic_results(), cfg_options=['optim_wrapper.optimizer.lr=0.01'])
@@ -312,6 +312,17 @@ def test_adopt_takes_runs_whose_options_the_configs_have_now(tmp_path, monkeypat
     with pytest.raises(SystemExit, match='optim_wrapper.optimizer.lr=0.01.*change the config of row ccl'):
         run_comparison.main()
     assert target_path.read_text() == before
+
+
+def test_setting_note_groups_adopted_runs_by_row_and_seeds():
+    """Adopted runs are named once per source file: the rows that share seeds together."""
+    origin = dict(file='docs/results/a.json', cfg_options=['optim_wrapper.optimizer.lr=0.02'])
+    adopted = dict(scores=dict(top=1.0), adopted=origin)
+    rows = dict(single_top=dict(runs={'0': adopted, '1': adopted, '2': dict(scores=dict(top=1.0))}),
+                single_bottom=dict(runs={'0': adopted, '1': adopted}), ccl=dict(runs={'0': adopted}))
+    assert setting_note(dict(rows=rows)) == (
+        'single_top, single_bottom seeds 0, 1; ccl seed 0: from `docs/results/a.json`, run with `--cfg-options '
+        'optim_wrapper.optimizer.lr=0.02`, which the configs had taken when the runs were adopted.\n')
 
 
 def test_report_against_another_file_pairs_each_row_over_shared_seeds(tmp_path):

@@ -175,15 +175,23 @@ def timing_ratio(row: dict, kind: str) -> str:
 def setting_note(results: dict) -> str:
     """How the file's runs differ from the shipped configs, if they do: its ``options_note`` and the runs
     adopted from another file (``run_comparison.py --adopt``) with the options they ran with."""
-    adopted = {}
+    adopted = {}  # (file, options) -> {seeds: [rows]}
     for name, row in results['rows'].items():
+        seeds = {}  # (file, options) -> [seeds of this row]
         for seed, run in row['runs'].items():
             if run.get('adopted'):
                 source = run['adopted']
-                adopted.setdefault((source['file'], ' '.join(source['cfg_options'])), []).append(f'{name} seed {seed}')
+                seeds.setdefault((source['file'], ' '.join(source['cfg_options'])), []).append(seed)
+        for source, row_seeds in seeds.items():
+            adopted.setdefault(source, {}).setdefault(tuple(row_seeds), []).append(name)
+
+    def runs(by_seeds: Dict[tuple, List[str]]) -> str:
+        return '; '.join(f'{", ".join(names)} seed{"s" * (len(seeds) > 1)} {", ".join(seeds)}'
+                         for seeds, names in by_seeds.items())
+
     return options_note(results) + ''.join(
-        f'{", ".join(runs)}: from `{source}`, run with `--cfg-options {options}`, which the configs had taken when '
-        'the runs were adopted.\n' for (source, options), runs in adopted.items())
+        f'{runs(by_seeds)}: from `{source}`, run with `--cfg-options {options}`, which the configs had taken when '
+        'the runs were adopted.\n' for (source, options), by_seeds in adopted.items())
 
 
 def options_note(results: dict) -> str:
