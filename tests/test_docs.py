@@ -21,3 +21,24 @@ def test_cited_files_exist(doc):
     here = os.path.dirname(os.path.join(ROOT, doc))
     missing += [p for p in LINK.findall(text) if not os.path.exists(os.path.join(here, p))]
     assert not missing, f'{doc} names files that do not exist: {missing}'
+
+
+ANCHORED = re.compile(r'\]\(((?!https?://)[^)#\s]*\.md)?#([^)\s]+)\)')
+
+
+def heading_anchors(path: str) -> set:
+    """The anchors GitHub gives a Markdown file's headings: lower case, punctuation dropped, spaces as '-'."""
+    with open(path) as f:
+        text = re.sub(r'```.*?```', '', f.read(), flags=re.S)
+    headings = re.findall(r'^#+\s+(.+?)\s*$', text, flags=re.M)
+    return {re.sub(r'[^\w\- ]', '', h.lower()).replace(' ', '-') for h in headings}
+
+
+@pytest.mark.parametrize('doc', DOCS)
+def test_linked_sections_exist(doc):
+    with open(os.path.join(ROOT, doc)) as f:
+        text = f.read()
+    here = os.path.dirname(os.path.join(ROOT, doc))
+    missing = [f'{target}#{anchor}' for target, anchor in ANCHORED.findall(text)
+               if anchor not in heading_anchors(os.path.join(here, target) if target else os.path.join(ROOT, doc))]
+    assert not missing, f'{doc} links to sections that do not exist: {missing}'
