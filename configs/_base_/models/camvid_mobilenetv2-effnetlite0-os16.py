@@ -34,7 +34,7 @@ effnet_lite0 = dict(
 # ASPP dilations of every DeepLabV3+ head: the stride-16 map of a 180x240 crop is
 # 12x15, where the largest dilation's off-centre taps land inside the map 42 % of
 # the time (the paper's dilation 18 on its 33x33 map: 33 %); chosen by measured
-# runs (docs/method.md, "Decision rules for the next CamVid study").
+# runs (docs/method.md, "Decision rules of the CamVid study").
 aspp_dilations = (1, 2, 4, 6)
 # One DeepLabV3+ head (in_channels / c1_in_channels are set per backbone).
 deeplabv3plus_head = dict(
