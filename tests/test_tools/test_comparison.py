@@ -399,8 +399,9 @@ def test_report_names_a_readme_without_the_block(tmp_path):
 
 
 def test_differences_pair_joint_rows_and_compare_ccl_with_welch(tmp_path):
-    """Jointly trained two-network rows against the joint ensemble over their shared seeds (Holm
-    levels); CCL against the singles and the post-hoc ensemble (Welch); too few seeds: no line."""
+    """Jointly trained two-network rows against the joint ensemble over their shared seeds, at Holm
+    levels across the suite's family (other rows at 95 %; a file of another setting: every paired row);
+    CCL against the singles and the post-hoc ensemble (Welch); too few seeds: no line."""
     def row(label, **per_seed):
         return dict(label=label, runs={seed: dict(scores=scores) for seed, scores in per_seed.items()})
 
@@ -413,10 +414,18 @@ def test_differences_pair_joint_rows_and_compare_ccl_with_welch(tmp_path):
         single_top=row('S', **{'0': dict(top=56.7), '1': dict(top=58.2), '2': dict(top=58.3)}),
         posthoc=row('P', **{'0': two(56.8)}),  # one seed: not compared
     ))
-    lines = differences_table(results, SUITES['camvid']).splitlines()[2:]
-    cells = [[c.strip() for c in line.strip('|').split('|')] for line in lines]
-    assert [c[:3] for c in cells] == [['C − E', 'paired, Holm', '3'], ['A − E', 'paired, Holm', '2'],
-                                      ['C − S', 'Welch', '4 / 3']]
-    # Seed 3 has no pair. C's p-value (0.63) is the smaller of the two: level 1 - 0.05 / 2; at 95 % its
-    # interval would be [-0.32, +0.41] (tests/test_intervals.py).
-    assert cells[0][3:6] == ['+0.05', '[-0.48, +0.57]', '97.5 %'] and cells[1][5] == '95.0 %'
+    def cells(results):
+        lines = differences_table(results, SUITES['camvid']).splitlines()[2:]
+        return [[c.strip() for c in line.strip('|').split('|')] for line in lines]
+
+    # The camvid family is CCL and the two variants that keep the networks apart: A is outside it.
+    # Seed 3 has no pair; C alone in the family is at 95 % (tests/test_intervals.py).
+    shipped = cells(results)
+    assert [c[:3] for c in shipped] == [['C − E', 'paired, Holm', '3'], ['A − E', 'paired', '2'],
+                                        ['C − S', 'Welch', '4 / 3']]
+    assert shipped[0][3:6] == ['+0.05', '[-0.32, +0.41]', '95.0 %'] and shipped[1][5] == '95.0 %'
+    # A file of another setting keeps its family, every paired row: C's p-value (0.63) is the smaller of
+    # the two, so its level is 1 - 0.05 / 2.
+    earlier = cells(dict(results, setting='An earlier setting.'))
+    assert [c[:2] for c in earlier[:2]] == [['C − E', 'paired, Holm'], ['A − E', 'paired, Holm']]
+    assert earlier[0][3:6] == ['+0.05', '[-0.48, +0.57]', '97.5 %'] and earlier[1][5] == '95.0 %'

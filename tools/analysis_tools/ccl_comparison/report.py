@@ -105,7 +105,8 @@ def main_scores(row: dict) -> Dict[str, float]:
 def differences_table(results: dict, suite: Suite) -> str:
     """The comparisons docs/method.md decides with: each jointly trained two-network row with two or
     more seeds shared with ``suite.paired_reference``, paired over those seeds, at Holm-corrected
-    levels across the rows; CCL against each of ``suite.welch_rows``, Welch, at 95 %."""
+    levels across ``suite.holm_rows`` (at 95 % outside them); CCL against each of ``suite.welch_rows``,
+    Welch, at 95 %."""
     from mmseg_ccl.evaluation.intervals import holm_levels, paired_interval, welch_interval
     rows = results['rows']
     if suite.paired_reference not in rows:
@@ -121,11 +122,13 @@ def differences_table(results: dict, suite: Suite) -> str:
             continue
         paired[name] = ([scores[s] for s in seeds], [reference[s] for s in seeds])
     lines = []
-    levels = holm_levels([paired_interval(*pair).p for pair in paired.values()])
+    own_setting = not (results.get('setting') or results.get('cfg_options'))
+    family = [name for name in paired if suite.holm_rows is None or not own_setting or name in suite.holm_rows]
+    levels = dict(zip(family, holm_levels([paired_interval(*paired[name]).p for name in family])))
     against = rows[suite.paired_reference]['label']
-    for (name, pair), level in zip(paired.items(), levels):
-        lines.append(interval_line(f'{rows[name]["label"]} − {against}', 'paired, Holm',
-                                   paired_interval(*pair, level=level)))
+    for name, pair in paired.items():
+        lines.append(interval_line(f'{rows[name]["label"]} − {against}', 'paired, Holm' if name in levels else 'paired',
+                                   paired_interval(*pair, level=levels.get(name, 0.95))))
     ccl = list(main_scores(rows['ccl']).values()) if 'ccl' in rows else []
     for name in suite.welch_rows:
         other = list(main_scores(rows[name]).values()) if name in rows else []
