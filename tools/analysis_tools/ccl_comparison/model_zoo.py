@@ -12,6 +12,7 @@ from .report import (
     agreement_table,
     differences_table,
     main_output,
+    of_shipped_configs,
     ordered_rows,
     per_class_table,
     setting_note,
@@ -79,7 +80,7 @@ def update_metafile(path: str, results: dict, suite: Suite) -> None:
         runs = list(row.get('runs', {}).values())
         if not runs:
             continue
-        if results.get('cfg_options') or results.get('setting'):
+        if not of_shipped_configs(results):
             model.pop('Results', None)
             continue
         mean = {o: round(statistics.mean(r['scores'][o] for r in runs), 2) for o in runs[0]['scores']}

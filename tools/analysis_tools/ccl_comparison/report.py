@@ -122,8 +122,8 @@ def differences_table(results: dict, suite: Suite) -> str:
             continue
         paired[name] = ([scores[s] for s in seeds], [reference[s] for s in seeds])
     lines = []
-    own_setting = not (results.get('setting') or results.get('cfg_options'))
-    family = [name for name in paired if suite.holm_rows is None or not own_setting or name in suite.holm_rows]
+    family = [name for name in paired
+              if suite.holm_rows is None or not of_shipped_configs(results) or name in suite.holm_rows]
     levels = dict(zip(family, holm_levels([paired_interval(*paired[name]).p for name in family])))
     against = rows[suite.paired_reference]['label']
     for name, pair in paired.items():
@@ -195,6 +195,12 @@ def setting_note(results: dict) -> str:
     return options_note(results) + ''.join(
         f'{runs(by_seeds)}: from `{source}`, run with `--cfg-options {options}`, which the configs had taken when '
         'the runs were adopted.\n' for (source, options), by_seeds in adopted.items())
+
+
+def of_shipped_configs(results: dict) -> bool:
+    """Whether a results file's runs are of the configs as shipped: no ``--cfg-options`` and no other
+    ``setting``."""
+    return not (results.get('cfg_options') or results.get('setting'))
 
 
 def options_note(results: dict) -> str:
