@@ -15,6 +15,9 @@ from conftest import NUM_CLASSES
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = sys.executable
+# Every shipped config, as a path relative to ROOT.
+CONFIGS = sorted(os.path.relpath(p, ROOT) for folder in ('ccl', 'mmseg_heads')
+                 for p in glob.glob(os.path.join(ROOT, 'configs', folder, '*.py')))
 
 
 def data_samples(batch, size, generator=None, num_classes=NUM_CLASSES):
@@ -65,12 +68,27 @@ def newest_metrics(work_dir):
         return json.load(f)
 
 
-def make_camvid_fixture(root, train=4, val=2, size=(90, 120), seed=0):
-    """A tiny folder laid out as SegNet's CamVid: ``{train,val}/*.png`` RGB images and
-    ``{train,val}annot/*.png`` label maps of classes 0-10 and void (11), in blocks."""
+def block_labels(rng, size, num_classes, block=15, ignore=None):
+    """A (height, width) uint8 label map of ``block``-pixel squares of random classes, some
+    ``ignore`` if given."""
+    values = list(range(num_classes)) + ([ignore] if ignore is not None else [])
+    blocks = rng.choice(values, (-(-size[0] // block), -(-size[1] // block)))
+    return np.kron(blocks, np.ones((block, block), np.int64))[:size[0], :size[1]].astype(np.uint8)
+
+
+def image_for(label, rng):
+    """An RGB image whose colour follows its labels, so that a model can learn something."""
+    return (label[..., None].astype(np.int64) * 11 % 226 + rng.integers(0, 30, (*label.shape, 3))).astype(np.uint8)
+
+
+def make_camvid_fixture(root, train=4, val=2, size=(90, 120), seed=0, test=0):
+    """A tiny folder laid out as SegNet's CamVid: ``{train,val,test}/*.png`` RGB images and
+    ``{train,val,test}annot/*.png`` label maps of classes 0-10 and void (11), in blocks."""
     from PIL import Image
     rng = np.random.default_rng(seed)
-    for split, count in (('train', train), ('val', val)):
+    for split, count in (('train', train), ('val', val), ('test', test)):
+        if not count:
+            continue
         os.makedirs(os.path.join(root, split), exist_ok=True)
         os.makedirs(os.path.join(root, split + 'annot'), exist_ok=True)
         for i in range(count):
@@ -80,3 +98,63 @@ def make_camvid_fixture(root, train=4, val=2, size=(90, 120), seed=0):
             Image.fromarray(image).save(os.path.join(root, split, f'{i:04d}.png'))
             Image.fromarray(label).save(os.path.join(root, split + 'annot', f'{i:04d}.png'))
     return root
+
+
+def make_voc_fixture(root, train=((150, 200), ), val=((160, 120), ), aug=((140, 180), ), seed=0):
+    """``root``/VOCdevkit/VOC2012 laid out as VOC 2012 after mmseg's ``voc_aug`` converter, one
+    image per (height, width) given: ``JPEGImages/*.jpg``; ``SegmentationClass/*.png``, palette PNGs
+    of classes 0-20 with 255 on object borders, for VOC's ``train`` and ``val`` images;
+    ``SegmentationClassAug/*.png``, single-channel, for SBD's images (``aug``, and ``train`` as
+    SBD covers them); ``ImageSets/Segmentation/{train,val,trainval,aug}.txt``, where ``aug.txt``
+    lists SBD's images outside VOC's train and val. Returns the VOC2012 folder."""
+    from PIL import Image
+
+    from mmseg.datasets import PascalVOCDataset
+    rng = np.random.default_rng(seed)
+    voc = os.path.join(root, 'VOCdevkit', 'VOC2012')
+    folders = {name: os.path.join(voc, name) for name in
+               ('JPEGImages', 'SegmentationClass', 'SegmentationClassAug', 'ImageSets/Segmentation')}
+    for folder in folders.values():
+        os.makedirs(folder, exist_ok=True)
+    palette = [v for colour in PascalVOCDataset.METAINFO['palette'] for v in colour]
+    splits = {}
+    for split, sizes, year in (('train', train, 2007), ('val', val, 2008), ('aug', aug, 2009)):
+        splits[split] = [f'{year}_{i:06d}' for i in range(len(sizes))]
+        for name, size in zip(splits[split], sizes):
+            label = block_labels(rng, size, 21, block=10, ignore=255)
+            Image.fromarray(image_for(label, rng)).save(os.path.join(folders['JPEGImages'], name + '.jpg'))
+            if split != 'aug':
+                indexed = Image.frombytes('P', (size[1], size[0]), label.tobytes())
+                indexed.putpalette(palette)
+                indexed.save(os.path.join(folders['SegmentationClass'], name + '.png'))
+            if split != 'val':
+                Image.fromarray(np.where(label == 255, 0, label).astype(np.uint8)).save(
+                    os.path.join(folders['SegmentationClassAug'], name + '.png'))  # SBD has no borders
+    splits['trainval'] = splits['train'] + splits['val']
+    for split, listed in splits.items():
+        with open(os.path.join(folders['ImageSets/Segmentation'], split + '.txt'), 'w') as f:
+            f.write(''.join(n + '\n' for n in listed))
+    return voc
+
+
+def make_cityscapes_fixture(root, train=2, val=1, size=(128, 256), seed=0):
+    """``root``/cityscapes laid out as Cityscapes after mmseg's ``cityscapes`` converter:
+    ``leftImg8bit/{train,val}/CITY/*_leftImg8bit.png`` and ``gtFine/{train,val}/CITY/`` with
+    ``*_gtFine_labelTrainIds.png`` (classes 0-18, 255 ignored) beside ``*_gtFine_labelIds.png``.
+    ``size`` is (height, width); the real images are 1024x2048. Returns the cityscapes folder."""
+    from PIL import Image
+    rng = np.random.default_rng(seed)
+    cityscapes = os.path.join(root, 'cityscapes')
+    for split, count, city in (('train', train, 'aachen'), ('val', val, 'frankfurt')):
+        images = os.path.join(cityscapes, 'leftImg8bit', split, city)
+        labels = os.path.join(cityscapes, 'gtFine', split, city)
+        os.makedirs(images, exist_ok=True)
+        os.makedirs(labels, exist_ok=True)
+        for i in range(count):
+            stem = f'{city}_{i:06d}_000019'
+            label = block_labels(rng, size, 19, block=16, ignore=255)
+            Image.fromarray(image_for(label, rng)).save(os.path.join(images, stem + '_leftImg8bit.png'))
+            Image.fromarray(label).save(os.path.join(labels, stem + '_gtFine_labelTrainIds.png'))
+            Image.fromarray(np.where(label == 255, 0, label + 7).astype(np.uint8)).save(
+                os.path.join(labels, stem + '_gtFine_labelIds.png'))
+    return cityscapes

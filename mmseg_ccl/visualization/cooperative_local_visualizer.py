@@ -9,6 +9,7 @@ from mmseg.registry import VISUALIZERS
 from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
 
+from ..datasets.transforms import image_on_eval_crop
 from ..utils import OUTPUTS
 
 
@@ -19,7 +20,9 @@ class CooperativeSegLocalVisualizer(SegLocalVisualizer):
     For data samples of a :class:`CooperativeEncoderDecoder` (which carry
     ``pred_sem_seg_top`` / ``_bottom`` / ``_mean``) each output is one tile,
     labelled in its corner; other samples are drawn exactly as mmseg does, so
-    the visualizer suits single-model configs too. ``tools/test.py
+    the visualizer suits single-model configs too. A sample scored on a centre
+    crop (``eval_crop`` in its metainfo, from :class:`EvalCenterCrop`: the VOC
+    configs) is drawn on that crop of the image. ``tools/test.py
     --show-dir`` and ``SegVisualizationHook`` use it through the config's
     ``visualizer``.
 
@@ -48,6 +51,10 @@ class CooperativeSegLocalVisualizer(SegLocalVisualizer):
         # mmseg's tools pass tensors' views (e.g. browse_dataset.py's CHW -> HWC
         # permute); OpenCV >= 5 refuses to draw on non-contiguous arrays.
         image = np.ascontiguousarray(image)
+        if data_sample is not None and 'eval_crop' in data_sample:  # the original image (not yet the crop)
+            x1, y1, x2, y2 = data_sample.eval_crop['bbox']
+            if image.shape[:2] != (y2 - y1, x2 - x1):
+                image = np.ascontiguousarray(image_on_eval_crop(image, data_sample.eval_crop))
         cooperative = data_sample is not None and all(f'pred_sem_seg_{o}' in data_sample for o in self.outputs)
         if not (draw_pred and cooperative):
             return super().add_datasample(name, image, data_sample, draw_gt, draw_pred, show, wait_time, out_file,

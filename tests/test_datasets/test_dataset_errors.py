@@ -1,12 +1,15 @@
 """A missing or empty dataset folder fails at build time with the folder, suffix and
 data_root named, never deep inside the Runner and never with a hang."""
+import glob
+import os
+import shutil
 import subprocess
 
 import pytest
 
 from mmseg.registry import DATASETS
 
-from helpers import PY, ROOT, data_options, make_camvid_fixture
+from helpers import PY, ROOT, data_options, make_camvid_fixture, make_cityscapes_fixture, make_voc_fixture
 
 pytestmark = [pytest.mark.compat, pytest.mark.timeout(120)]
 # Each dataset this package registers, with the split folders of its configs.
@@ -67,3 +70,78 @@ def test_train_tool_stops_with_the_message(tmp_path):
     assert result.returncode != 0
     assert f'the image folder {missing}/img_dir/train does not exist' in result.stderr
     assert not list((tmp_path / 'work').glob('*.pth'))
+
+
+# A step of the data preparation left out (docs/usage.md, "Prepare the data"): the error names
+# what is missing and the step that makes it.
+VOC_AUG_STEP = 'python tools/dataset_converters/voc_aug.py data/VOCdevkit data/VOCdevkit/VOCaug'
+CITYSCAPES_STEP = 'python tools/dataset_converters/cityscapes.py data/cityscapes'
+
+
+def voc_aug(voc, **kwargs):
+    return DATASETS.build(dict(type='CheckedPascalVOCDataset', data_root=str(voc),
+                               ann_file='ImageSets/Segmentation/aug.txt', pipeline=[],
+                               data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClassAug'), **kwargs))
+
+
+@pytest.mark.parametrize('lazy_init', [False, True])
+def test_voc_without_the_aug_labels_names_the_converter(tmp_path, lazy_init):
+    voc = make_voc_fixture(tmp_path)
+    shutil.rmtree(os.path.join(voc, 'SegmentationClassAug'))
+    with pytest.raises(FileNotFoundError) as error:
+        voc_aug(voc, lazy_init=lazy_init).full_init()
+    assert f'label map folder {voc}/SegmentationClassAug does not exist' in str(error.value)
+    assert VOC_AUG_STEP in str(error.value)
+
+
+def test_voc_without_the_aug_list_names_the_converter(tmp_path):
+    voc = make_voc_fixture(tmp_path)
+    os.remove(os.path.join(voc, 'ImageSets', 'Segmentation', 'aug.txt'))
+    with pytest.raises(FileNotFoundError) as error:
+        voc_aug(voc)
+    assert f'list file {voc}/ImageSets/Segmentation/aug.txt does not exist' in str(error.value)
+    assert VOC_AUG_STEP in str(error.value)
+
+
+def test_voc_aug_list_naming_a_missing_label_map(tmp_path):
+    voc = make_voc_fixture(tmp_path, aug=((20, 20), (20, 20)))
+    os.remove(os.path.join(voc, 'SegmentationClassAug', '2009_000001.png'))
+    with pytest.raises(FileNotFoundError) as error:
+        voc_aug(voc)
+    message = str(error.value)
+    assert f'label map {voc}/SegmentationClassAug/2009_000001.png does not exist' in message
+    assert '1 of the split\'s 2 label maps are missing' in message and VOC_AUG_STEP in message
+
+
+def test_voc_without_the_voc_images_names_the_archive(tmp_path):
+    voc = make_voc_fixture(tmp_path)
+    shutil.rmtree(os.path.join(voc, 'JPEGImages'))
+    with pytest.raises(FileNotFoundError, match='image folder .*JPEGImages does not exist; it is made by extracting '
+                                                'VOCtrainval_11-May-2012.tar'):
+        voc_aug(voc)
+
+
+def test_cityscapes_without_train_ids_names_the_converter(tmp_path):
+    cityscapes = make_cityscapes_fixture(tmp_path, train=2, val=0)
+    for path in glob.glob(os.path.join(cityscapes, 'gtFine', '*', '*', '*_labelTrainIds.png')):
+        os.remove(path)
+    with pytest.raises(FileNotFoundError) as error:
+        DATASETS.build(dict(type='CheckedCityscapesDataset', data_root=cityscapes, pipeline=[],
+                            data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train')))
+    message = str(error.value)
+    assert 'aachen_000000_000019_gtFine_labelTrainIds.png does not exist' in message
+    assert '2 of the split\'s 2 label maps are missing' in message and CITYSCAPES_STEP in message
+
+
+def test_train_tool_stops_on_voc_without_aug_labels(tmp_path):
+    """The paper's config, run as a user runs it, with the SBD conversion left out: it stops as the
+    dataset is built, before any training, naming the folder and the step."""
+    voc = make_voc_fixture(tmp_path / 'data')
+    shutil.rmtree(os.path.join(voc, 'SegmentationClassAug'))
+    command = [PY, os.path.join(ROOT, 'tools/train.py'), os.path.join(ROOT, 'configs/ccl/voc_xcep_r101.py'),
+               '--cfg-options', 'model.backbone.top.init_cfg=None', 'model.backbone.bottom.init_cfg=None']
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=100)
+    assert result.returncode != 0
+    assert 'label map folder data/VOCdevkit/VOC2012/SegmentationClassAug does not exist' in result.stderr
+    assert VOC_AUG_STEP in result.stderr
+    assert not list(tmp_path.rglob('*.pth'))

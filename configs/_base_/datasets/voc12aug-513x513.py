@@ -1,8 +1,11 @@
-# PASCAL VOC 2012 + SBD augmented set (10,582 train / 1,449 val), the paper's
-# setting: random 513x513 crops for training, a centre crop at validation.
-# Label maps are checked as they load (LoadCheckedAnnotations): a bad one stops
-# the run with its file named.
+# PASCAL VOC 2012 + SBD augmented set (10,582 train images / 1,449 val), the
+# paper's setting: random 513x513 crops for training, a centre crop at
+# validation and test. Layout and how to make it: docs/usage.md, "Prepare the
+# data"; CheckedPascalVOCDataset names what is missing. Label maps are checked
+# as they load (LoadCheckedAnnotations): a bad one stops the run, naming it.
 _base_ = 'mmseg::_base_/datasets/pascal_voc12_aug.py'
+dataset_type = 'CheckedPascalVOCDataset'
+data_root = 'data/VOCdevkit/VOC2012'
 crop_size = (513, 513)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -14,16 +17,34 @@ train_pipeline = [
     dict(type='Pad', size=crop_size),
     dict(type='PackSegInputs')
 ]
-# The shorter side to 513, then the central 513x513 (the paper's centre crop).
+# The test protocol (docs/method.md, "Evaluation on VOC"): the shorter side to 513
+# (labels with nearest), then the central 513x513, padded with ignored labels where
+# the image is thinner; the prediction and the label are compared on that crop.
+# eval_crop (the crop's place) lets --show-dir draw on the crop.
+meta_keys = ('img_path', 'seg_map_path', 'ori_shape', 'img_shape', 'pad_shape', 'scale_factor', 'flip',
+             'flip_direction', 'reduce_zero_label', 'eval_crop')
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadCheckedAnnotations', num_classes=21),
-    dict(type='ResizeShortestEdge', scale=513),
-    dict(type='CenterCrop', crop_size=crop_size),
-    dict(type='PackSegInputs')
+    dict(type='ResizeShortestEdge', scale=513, max_size=4096),  # binds only past an aspect ratio of 8
+    dict(type='EvalCenterCrop', crop_size=crop_size),
+    dict(type='PackSegInputs', meta_keys=meta_keys)
 ]
-dataset_type = 'PascalVOCDataset'
-data_root = 'data/VOCdevkit/VOC2012'
+# --tta: the same crop, seen at six scales and flipped; scores are averaged back
+# on the crop. The first view (scale 1.0, not flipped) gives the label.
+img_ratios = [1.0, 0.5, 0.75, 1.25, 1.5, 1.75]
+tta_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadCheckedAnnotations', num_classes=21),
+    dict(type='ResizeShortestEdge', scale=513, max_size=4096),
+    dict(type='EvalCenterCrop', crop_size=crop_size),
+    dict(
+        type='TestTimeAug',
+        transforms=[[dict(type='Resize', scale_factor=r, keep_ratio=True) for r in img_ratios],
+                    [dict(type='RandomFlip', prob=0., direction='horizontal'),
+                     dict(type='RandomFlip', prob=1., direction='horizontal')],
+                    [dict(type='PackSegInputs', meta_keys=meta_keys)]])
+]
 dataset_train = dict(
     type=dataset_type,
     data_root=data_root,
@@ -39,5 +60,5 @@ dataset_aug = dict(
 train_dataloader = dict(
     batch_size=6,
     dataset=dict(type='ConcatDataset', datasets=[dataset_train, dataset_aug]))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+val_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root, pipeline=test_pipeline))
 test_dataloader = val_dataloader
