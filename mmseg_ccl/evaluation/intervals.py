@@ -1,14 +1,18 @@
-"""Confidence intervals for differences of mIoU between rows trained over seeds.
+"""Confidence intervals and tests for differences of mIoU between rows trained over seeds.
 
-Rows trained on the same seeds see the same data order and move together, so
-their difference is taken per seed (paired); rows without a shared pairing are
-compared with Welch's interval. Several variants compared against one reference
-get Holm-corrected levels.
+Rows trained on the same seeds see the same data order, so their difference is
+taken per seed (paired); that narrows the interval where their per-seed scores
+rise and fall together (positive correlation) and widens it where they move
+apart (:func:`correlation` tells which). Rows without a shared pairing are
+compared with Welch's interval. A family of comparisons is decided by Holm's
+step-down test (:func:`holm`), and its simultaneous intervals are Bonferroni's
+(:func:`bonferroni_level`).
 """
 import math
 import statistics
 from typing import List, NamedTuple, Sequence
 
+import numpy as np
 from scipy import stats
 
 
@@ -53,11 +57,41 @@ def welch_interval(a: Sequence[float], b: Sequence[float], level: float = 0.95) 
     return _t_interval(statistics.mean(a) - statistics.mean(b), se, df, level, (len(a), len(b)))
 
 
-def holm_levels(p_values: Sequence[float], alpha: float = 0.05) -> List[float]:
-    """Holm's step-down levels: the comparison with the k-th smallest p-value (k from 0) of m
-    gets the level ``1 - alpha / (m - k)``."""
-    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
-    levels = [0.0] * len(p_values)
-    for rank, i in enumerate(order):
-        levels[i] = 1 - alpha / (len(p_values) - rank)
-    return levels
+def holm(p_values: Sequence[float], alpha: float = 0.05) -> List[bool]:
+    """Holm's step-down test of m hypotheses at family-wise error ``alpha``: which are rejected.
+
+    The p-values are taken from the smallest; the k-th (k from 0) is rejected while it is at
+    most ``alpha / (m - k)``. The first that is not stops the test: it and every larger one are
+    kept, whatever their own thresholds.
+    """
+    rejected = [False] * len(p_values)
+    for rank, i in enumerate(sorted(range(len(p_values)), key=lambda i: p_values[i])):
+        if p_values[i] > alpha / (len(p_values) - rank):
+            break
+        rejected[i] = True
+    return rejected
+
+
+def bonferroni_level(m: int, alpha: float = 0.05) -> float:
+    """The level of each of ``m`` intervals that hold together with probability ``1 - alpha``."""
+    return 1 - alpha / m
+
+
+def correlation(a: Sequence[float], b: Sequence[float]) -> float:
+    """Pearson's correlation of paired scores (NaN where either is constant)."""
+    if np.std(a) == 0 or np.std(b) == 0:
+        return float('nan')
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def pairs_needed(sd: float, gain: float, alpha: float = 0.05, power: float = 0.8) -> int:
+    """The fewest pairs with which a two-sided paired t-test at ``alpha`` detects a mean
+    difference ``gain`` with probability ``power``, when the differences' standard deviation is
+    ``sd`` (noncentral t)."""
+    n = 2
+    while True:
+        df, shift = n - 1, gain / (sd / math.sqrt(n))
+        critical = stats.t.ppf(1 - alpha / 2, df)
+        if stats.nct.sf(critical, df, shift) + stats.nct.cdf(-critical, df, shift) >= power:
+            return n
+        n += 1

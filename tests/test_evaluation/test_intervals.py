@@ -1,8 +1,15 @@
-"""Intervals of mIoU differences: paired over seeds, Welch, Holm levels."""
+"""Intervals of mIoU differences: paired over seeds, Welch; Holm's test, Bonferroni levels, power."""
 import pytest
 from scipy import stats
 
-from mmseg_ccl.evaluation.intervals import holm_levels, paired_interval, welch_interval
+from mmseg_ccl.evaluation.intervals import (
+    bonferroni_level,
+    correlation,
+    holm,
+    paired_interval,
+    pairs_needed,
+    welch_interval,
+)
 
 # CCL reduced and the joint ensemble on CamVid, mean output, seeds 0-2 (docs/results/camvid_aspp_1-6-12-18.json).
 CCL, ENSEMBLE = [58.20, 57.23, 57.14], [58.10, 57.35, 56.98]
@@ -25,8 +32,41 @@ def test_welch_interval_matches_scipy():
     assert welch_interval(a, b, level=0.99).low < interval.low  # wider at a higher level
 
 
-def test_holm_levels_step_down():
-    assert holm_levels([0.01, 0.04, 0.03]) == pytest.approx([1 - 0.05 / 3, 1 - 0.05, 1 - 0.05 / 2])
+@pytest.mark.parametrize('p_values, rejected', [
+    ([0.02, 0.021, 0.5], [False, False, False]),  # 0.02 > 0.05 / 3: Holm stops at its first step
+    ([0.01, 0.04, 0.03], [True, False, False]),  # 0.01 <= 0.05 / 3, then 0.03 > 0.05 / 2 stops it
+    ([0.001, 0.04, 0.02], [True, True, True]),  # 0.001 <= 0.05 / 3, 0.02 <= 0.05 / 2, 0.04 <= 0.05
+    ([0.04, 0.5], [False, False]),  # 0.04 alone would pass at 5 %, but not at 0.05 / 2
+    ([0.04], [True]),
+])
+def test_holm_stops_at_the_first_kept_hypothesis(p_values, rejected):
+    assert holm(p_values) == rejected
+
+
+def test_bonferroni_level():
+    assert [bonferroni_level(m) for m in (1, 2, 3)] == pytest.approx([0.95, 0.975, 1 - 0.05 / 3])
+
+
+def test_correlation_sign_tells_whether_pairing_narrows():
+    """Scores that move together: the paired interval is narrower than Welch's; apart: wider."""
+    a, together, apart = [58.0, 57.0, 59.0, 56.5], [57.6, 56.7, 58.4, 56.2], [56.4, 57.4, 55.9, 58.1]
+    assert correlation(a, together) > 0 > correlation(a, apart)
+    width = lambda i: i.high - i.low  # noqa: E731
+    assert width(paired_interval(a, together)) < width(welch_interval(a, together))
+    assert width(paired_interval(a, apart)) > width(welch_interval(a, apart))
+
+
+def test_pairs_needed_reaches_the_power_and_no_fewer_do():
+    n = pairs_needed(2.0, 1.0)
+    assert 30 <= n <= 36  # the normal approximation gives (1.96 + 0.84)^2 * 4 = 31.4
+
+    def power(pairs):
+        df, shift = pairs - 1, 1.0 / (2.0 / pairs ** 0.5)
+        critical = stats.t.ppf(0.975, df)
+        return stats.nct.sf(critical, df, shift) + stats.nct.cdf(-critical, df, shift)
+
+    assert power(n) >= 0.8 > power(n - 1)
+    assert pairs_needed(2.0, 1.0, alpha=0.05 / 3) > n
 
 
 @pytest.mark.parametrize('function, a, b', [(paired_interval, [1.0], [2.0]), (paired_interval, [1.0, 2.0], [1.0]),
