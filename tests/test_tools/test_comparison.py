@@ -346,7 +346,7 @@ def test_report_against_another_file_pairs_each_row_over_shared_seeds(tmp_path):
     lines = [line for line in against.splitlines() if line.startswith('| ') and '(seeds' in line]
     # Differences 1, 2, 3 over seeds 0-2: mean 2, standard error 1 / sqrt(3), t(0.975, 2) = 4.303.
     assert [c.strip() for c in lines[0].strip('|').split('|')] == [
-        'single (seeds 0, 1, 2)', 'paired', '3', '+2.00', '[-0.48, +4.48]', '95.0 %', 'no']
+        'single (seeds 0, 1, 2)', 'paired', '3', '+2.00', '[-0.48, +4.48]', '0.074', '—', '—', '—']
     assert len(lines) == 1  # CCL shares one seed: no line
 
 
@@ -399,9 +399,10 @@ def test_report_names_a_readme_without_the_block(tmp_path):
 
 
 def test_differences_pair_joint_rows_and_compare_ccl_with_welch(tmp_path):
-    """Jointly trained two-network rows against the joint ensemble over their shared seeds, at Holm
-    levels across the suite's family (other rows at 95 %; a file of another setting: every paired row);
-    CCL against the singles and the post-hoc ensemble (Welch); too few seeds: no line."""
+    """Jointly trained two-network rows against the joint ensemble over their shared seeds, each at
+    95 %, decided by Holm's test across the suite's family with Bonferroni intervals (other rows
+    outside it; a file of another setting: every paired row); CCL against the singles and the
+    post-hoc ensemble (Welch), a family of its own; too few seeds: no line."""
     def row(label, **per_seed):
         return dict(label=label, runs={seed: dict(scores=scores) for seed, scores in per_seed.items()})
 
@@ -414,18 +415,44 @@ def test_differences_pair_joint_rows_and_compare_ccl_with_welch(tmp_path):
         single_top=row('S', **{'0': dict(top=56.7), '1': dict(top=58.2), '2': dict(top=58.3)}),
         posthoc=row('P', **{'0': two(56.8)}),  # one seed: not compared
     ))
+
     def cells(results):
         lines = differences_table(results, SUITES['camvid']).splitlines()[2:]
-        return [[c.strip() for c in line.strip('|').split('|')] for line in lines]
+        return [[c.strip() for c in line.strip('|').split('|')] for line in lines if line.startswith('| ')]
 
     # The camvid family is CCL and the two variants that keep the networks apart: A is outside it.
-    # Seed 3 has no pair; C alone in the family is at 95 % (tests/test_intervals.py).
+    # Seed 3 has no pair; C alone in the family: Holm is the plain test, Bonferroni's level 95 %.
     shipped = cells(results)
-    assert [c[:3] for c in shipped] == [['C − E', 'paired, Holm', '3'], ['A − E', 'paired', '2'],
+    assert [c[:3] for c in shipped] == [['C − E', 'paired', '3'], ['A − E', 'paired', '2'],
                                         ['C − S', 'Welch', '4 / 3']]
-    assert shipped[0][3:6] == ['+0.05', '[-0.32, +0.41]', '95.0 %'] and shipped[1][5] == '95.0 %'
-    # A file of another setting keeps its family, every paired row: C's p-value (0.63) is the smaller of
-    # the two, so its level is 1 - 0.05 / 2.
+    assert shipped[0][3:] == ['+0.05', '[-0.32, +0.41]', '0.639', 'paired, 1', 'no', '[-0.32, +0.41] (95.0 % each)']
+    assert shipped[1][6:] == ['—', '—', '—'] and shipped[2][6:8] == ['Welch, 1', 'no']
+    # A file of another setting keeps its family, every paired row: Bonferroni's level 1 - 0.05 / 2.
     earlier = cells(dict(results, setting='An earlier setting.'))
-    assert [c[:2] for c in earlier[:2]] == [['C − E', 'paired, Holm'], ['A − E', 'paired, Holm']]
-    assert earlier[0][3:6] == ['+0.05', '[-0.48, +0.57]', '97.5 %'] and earlier[1][5] == '95.0 %'
+    assert [c[6] for c in earlier[:2]] == ['paired, 2', 'paired, 2']
+    assert earlier[0][4] == '[-0.32, +0.41]' and earlier[0][8] == '[-0.48, +0.57] (97.5 % each)'
+
+
+def test_differences_state_holm_decisions_and_what_pairing_did():
+    """The sentence under the table says 'beats' exactly where Holm rejects; a negative per-seed
+    correlation is noted with the paired and the unpaired interval; the seeds a one-point gain needs."""
+    def row(label, **per_seed):
+        return dict(label=label, runs={seed: dict(scores=scores) for seed, scores in per_seed.items()})
+
+    two = lambda v: dict(top=v, bottom=v, mean=v)  # noqa: E731
+    seeds = [str(s) for s in range(5)]
+    ensemble = [56.0, 57.0, 58.0, 57.5, 56.5]
+    results = dict(suite='camvid', iters=None, rows=dict(
+        ensemble=row('E', **{s: two(v) for s, v in zip(seeds, ensemble)}),
+        ccl=row('C', **{s: two(v + 3 + 0.1 * i) for i, (s, v) in enumerate(zip(seeds, ensemble))}),  # clear gain
+        ccl_gated=row('G', **{s: two(v) for s, v in zip(seeds, [58.0, 57.0, 56.0, 56.5, 57.5])}),  # r < 0
+        single_top=row('S', **{s: dict(top=v) for s, v in zip(seeds, [59.0, 60.5, 59.8, 60.1, 59.2])}),
+    ))
+    text = differences_table(results, SUITES['camvid'])
+    decision = next(line for line in text.splitlines() if line.startswith("Holm's test"))
+    assert decision == ("Holm's test at a family-wise 5 %: of the 2 paired comparisons in its family it rejects 1: "
+                        'C beats E; of the 1 Welch comparisons in its family it rejects none.')
+    note = next(line for line in text.splitlines() if line.startswith('G − E'))
+    assert 'negatively correlated (r = -1.00)' in note and 'unpaired (Welch) 95 %' in note
+    assert 'C − E' not in [line[:5] for line in text.splitlines() if 'correlated' in line]
+    assert 'What the study can resolve: at the spread of C − E per seed (sd 0.16 over 5 seeds)' in text

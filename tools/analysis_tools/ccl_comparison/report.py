@@ -103,16 +103,19 @@ def main_scores(row: dict) -> Dict[str, float]:
 
 
 def differences_table(results: dict, suite: Suite) -> str:
-    """The comparisons docs/method.md decides with: each jointly trained two-network row with two or
-    more seeds shared with ``suite.paired_reference``, paired over those seeds, at Holm-corrected
-    levels across ``suite.holm_rows`` (at 95 % outside them); CCL against each of ``suite.welch_rows``,
-    Welch, at 95 %."""
-    from mmseg_ccl.evaluation.intervals import holm_levels, paired_interval, welch_interval
+    """The comparisons docs/method.md decides with, each with its 95 % interval and p-value: every
+    jointly trained two-network row with two or more seeds shared with ``suite.paired_reference``,
+    paired over those seeds; CCL against each of ``suite.welch_rows``, Welch. Two families are
+    decided by Holm's test at a family-wise 5 %, with Bonferroni's simultaneous intervals: the paired
+    rows of ``suite.holm_rows`` (every paired row for a file of another setting; other rows are
+    listed outside it) and the Welch rows. Below the table: the decisions, where pairing widened an
+    interval, and how many paired seeds would resolve a gain of one point."""
+    from mmseg_ccl.evaluation.intervals import correlation, paired_interval, welch_interval
     rows = results['rows']
     if suite.paired_reference not in rows:
         return ''
     reference = main_scores(rows[suite.paired_reference])
-    paired = {}
+    paired, family = {}, []
     for name in ordered_rows(results, suite):
         spec = suite.rows.get(name)
         scores = main_scores(rows[name])
@@ -120,29 +123,84 @@ def differences_table(results: dict, suite: Suite) -> str:
         if (name == suite.paired_reference or spec is None or spec.config is None or spec.outputs != OUTPUTS
                 or len(seeds) < 2):
             continue
-        paired[name] = ([scores[s] for s in seeds], [reference[s] for s in seeds])
-    lines = []
-    family = [name for name in paired
-              if suite.holm_rows is None or not of_shipped_configs(results) or name in suite.holm_rows]
-    levels = dict(zip(family, holm_levels([paired_interval(*paired[name]).p for name in family])))
-    against = rows[suite.paired_reference]['label']
-    for name, pair in paired.items():
-        lines.append(interval_line(f'{rows[name]["label"]} − {against}', 'paired, Holm' if name in levels else 'paired',
-                                   paired_interval(*pair, level=levels.get(name, 0.95))))
+        key = (rows[name]['label'], rows[suite.paired_reference]['label'])
+        paired[key] = ([scores[s] for s in seeds], [reference[s] for s in seeds])
+        if suite.holm_rows is None or not of_shipped_configs(results) or name in suite.holm_rows:
+            family.append(key)
     ccl = list(main_scores(rows['ccl']).values()) if 'ccl' in rows else []
-    for name in suite.welch_rows:
-        other = list(main_scores(rows[name]).values()) if name in rows else []
-        if len(ccl) >= 2 and len(other) >= 2:
-            lines.append(interval_line(f'{rows["ccl"]["label"]} − {rows[name]["label"]}', 'Welch',
-                                       welch_interval(ccl, other)))
-    if not lines:
+    welch = {(rows['ccl']['label'], rows[name]['label']): (ccl, list(main_scores(rows[name]).values()))
+             for name in suite.welch_rows if name in rows and len(ccl) >= 2 and len(main_scores(rows[name])) >= 2}
+    paired_lines, paired_rejected = decided_lines('paired', paired_interval, paired, family)
+    welch_lines, welch_rejected = decided_lines('Welch', welch_interval, welch, list(welch))
+    if not paired_lines + welch_lines:
         return ''
-    return INTERVAL_HEADER + '\n'.join(lines) + '\n'
+    text = DECISION_HEADER + '\n'.join(paired_lines + welch_lines) + '\n\n'
+    text += decisions_sentence([('paired', family, paired_rejected), ('Welch', list(welch), welch_rejected)])
+    for (a, b), pair in paired.items():
+        r = correlation(*pair)
+        if r < 0:
+            text += (f'\n{a} − {b}: over its {len(pair[0])} seeds the two rows\' scores are negatively correlated '
+                     f'(r = {r:+.2f}), so pairing widened the interval: paired 95 % '
+                     f'{bounds(paired_interval(*pair))}, unpaired (Welch) 95 % {bounds(welch_interval(*pair))}.\n')
+    ccl_label = rows['ccl']['label'] if 'ccl' in rows else None
+    return text + resolution_note(paired, sorted(family, key=lambda key: key[0] != ccl_label))
+
+
+def decided_lines(test: str, function, comparisons: Dict[tuple, tuple], family: List[tuple]):
+    """Table lines of ``comparisons`` ((label a, label b) -> (a's scores, b's)) compared by ``function``;
+    those in ``family`` are decided together by Holm's test, with Bonferroni's simultaneous intervals.
+    Returns the lines and the rejected pairs."""
+    from mmseg_ccl.evaluation.intervals import bonferroni_level, holm
+    rejected = dict(zip(family, holm([function(*comparisons[key]).p for key in family])))
+    lines = []
+    for key, pair in comparisons.items():
+        interval = function(*pair)
+        decision = ('— | — | —' if key not in rejected else
+                    f'{test}, {len(family)} | {"yes" if rejected[key] else "no"} | '
+                    f'{bounds(function(*pair, level=bonferroni_level(len(family))))} '
+                    f'({100 * bonferroni_level(len(family)):.1f} % each)')
+        lines.append(f'| {key[0]} − {key[1]} | {test} | {" / ".join(map(str, interval.n))} | '
+                     f'{interval.difference:+.2f} | {bounds(interval)} | {interval.p:.3f} | {decision} |')
+    return lines, [key for key, rejects in rejected.items() if rejects]
+
+
+def bounds(interval) -> str:
+    return f'[{interval.low:+.2f}, {interval.high:+.2f}]'
+
+
+def decisions_sentence(families: List[tuple]) -> str:
+    """What Holm's test decides in each family ((test, members, rejected)): the only place a
+    generated text says that one row beats another."""
+    parts = []
+    for test, members, rejected in families:
+        if not members:
+            continue
+        beats = '; '.join(f'{a} beats {b}' for a, b in rejected)
+        parts.append(f'of the {len(members)} {test} comparisons in its family it rejects '
+                     + (f'{len(rejected)}: {beats}' if rejected else 'none'))
+    return ("Holm's test at a family-wise 5 %: " + '; '.join(parts) + '.\n') if parts else ''
+
+
+def resolution_note(paired: Dict[tuple, tuple], family: List[tuple], gain: float = 1.0) -> str:
+    """For the first paired comparison of the family (CCL's, where it is in it): how many paired seeds
+    would detect a gain of ``gain`` at 80 % power, at the spread of its per-seed differences."""
+    from mmseg_ccl.evaluation.intervals import pairs_needed
+    if not family:
+        return ''
+    (a, b), (x, y) = family[0], paired[family[0]]
+    sd = statistics.stdev([i - j for i, j in zip(x, y)])
+    if sd == 0:
+        return ''
+    return (f'\nWhat the study can resolve: at the spread of {a} − {b} per seed (sd {sd:.2f} over {len(x)} seeds), '
+            f'a paired gain of {gain:.1f} point would be detected with 80 % power by about '
+            f'{pairs_needed(sd, gain, 0.05)} paired seeds at 5 %, {pairs_needed(sd, gain, 0.05 / len(family))} '
+            f'at 5 % / {len(family)} (Holm\'s first step).\n')
 
 
 def against_table(results: dict, path: str) -> str:
     """Each row that ``results`` and the results file ``path`` both hold with two or more shared seeds:
-    the difference of its main output's mIoU, this file's minus that one's, paired over those seeds, at 95 %."""
+    the difference of its main output's mIoU, this file's minus that one's, paired over those seeds, at 95 %
+    each (descriptive: in no family, nothing decided)."""
     from mmseg_ccl.evaluation.intervals import paired_interval
     with open(path) as f:
         other = json.load(f)
@@ -152,21 +210,17 @@ def against_table(results: dict, path: str) -> str:
         seeds = sorted(set(scores) & set(theirs), key=int)
         if len(seeds) >= 2:
             interval = paired_interval([scores[s] for s in seeds], [theirs[s] for s in seeds])
-            lines.append(interval_line(f'{row["label"]} (seeds {", ".join(seeds)})', 'paired', interval))
+            lines.append(f'| {row["label"]} (seeds {", ".join(seeds)}) | paired | {len(seeds)} | '
+                         f'{interval.difference:+.2f} | {bounds(interval)} | {interval.p:.3f} | — | — | — |')
     setting = ' '.join(options_note(other).split()) or 'Its runs are of the configs as they are.'
     header = (f'\nThis file\'s rows against the same rows in `{osp.relpath(path, ROOT)}`, main output\'s mIoU. '
               f'That file: {setting}\n\n')
-    return header + INTERVAL_HEADER + ('\n'.join(lines) + '\n' if lines else '| no row with two shared seeds |||||||\n')
+    return header + DECISION_HEADER + ('\n'.join(lines) + '\n' if lines else
+                                       '| no row with two shared seeds |||||||||\n')
 
 
-INTERVAL_HEADER = ('| difference | test | seeds | estimate | interval | level | excludes 0 |\n'
-                   '|---|---|---|---|---|---|---|\n')
-
-
-def interval_line(name: str, test: str, interval) -> str:
-    return (f'| {name} | {test} | {" / ".join(map(str, interval.n))} | {interval.difference:+.2f} | '
-            f'[{interval.low:+.2f}, {interval.high:+.2f}] | {100 * interval.level:.1f} % | '
-            f'{"yes" if interval.excludes_zero() else "no"} |')
+DECISION_HEADER = ('| difference | test | seeds | estimate | 95 % interval | p | family | Holm rejects | '
+                   'simultaneous interval (Bonferroni) |\n' + '|---' * 9 + '|\n')
 
 
 def timing_ratio(row: dict, kind: str) -> str:
