@@ -42,3 +42,39 @@ def test_linked_sections_exist(doc):
     missing = [f'{target}#{anchor}' for target, anchor in ANCHORED.findall(text)
                if anchor not in heading_anchors(os.path.join(here, target) if target else os.path.join(ROOT, doc))]
     assert not missing, f'{doc} links to sections that do not exist: {missing}'
+
+
+# Claims of the CamVid study: "beats" only where Holm's test rejects (docs/method.md, "Wording").
+CLAIM_DOCS = ['README.md', 'configs/ccl/README.md', 'docs/method.md']
+# Sentences that use the word without claiming it of the study's rows: the paper's claims, the rules.
+NOT_A_CLAIM = re.compile(r'paper (?:also )?reports|says that the full CCL|"beats"|\bif a\b|only if|shown to beat', re.I)
+
+
+def camvid_differences() -> str:
+    import json
+
+    from ccl_comparison.report import differences_table
+    from ccl_comparison.suites import SUITES
+    with open(os.path.join(ROOT, 'docs', 'results', 'camvid.json')) as f:
+        return differences_table(json.load(f), SUITES['camvid'])
+
+
+def test_model_zoo_differences_are_generated_from_the_results():
+    """The README's deciding differences, with the sentence that states Holm's decisions, are the
+    report's for docs/results/camvid.json, as generated."""
+    with open(os.path.join(ROOT, 'configs', 'ccl', 'README.md')) as f:
+        block = f.read().split('<!-- camvid differences -->\n')[1].split('<!-- /camvid differences -->')[0]
+    assert block == camvid_differences()
+
+
+@pytest.mark.parametrize('doc', CLAIM_DOCS)
+def test_beats_only_where_holm_rejects(doc):
+    """Outside the generated differences, a sentence that says one row beats another names a pair
+    that Holm's test rejects in docs/results/camvid.json (the generated sentence: 'A beats B')."""
+    rejected = re.findall(r'(?:: |; )([^;:]+?) beats ([^;.]+)', camvid_differences().split("Holm's test")[-1])
+    with open(os.path.join(ROOT, doc)) as f:
+        text = re.sub(r'<!-- (\w+) differences -->.*?<!-- /\1 differences -->', '', f.read(), flags=re.S)
+    sentences = re.split(r'(?<=[.:;])\s+', ' '.join(text.split()))
+    claims = [s for s in sentences if re.search(r'\bbeats?\b', s) and not NOT_A_CLAIM.search(s)]
+    unsupported = [s for s in claims if not any(a in s and b in s for a, b in rejected)]
+    assert not unsupported, f'{doc} says "beats" where Holm\'s test does not reject: {unsupported}'
