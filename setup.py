@@ -10,6 +10,8 @@ from setuptools import find_packages, setup
 ROOT = osp.dirname(osp.abspath(__file__))
 # What `mim train / test / search / run mmseg_ccl ...` reads from the installed package.
 MIM_FILES = ('configs', 'tools', 'model-index.yml')
+# Left out of a wheel: the study (tools/study), which works from a checkout of the repository.
+NOT_SHIPPED = ('__pycache__', 'study')
 
 
 def parse_requirements(name: str) -> List[str]:
@@ -20,9 +22,9 @@ def parse_requirements(name: str) -> List[str]:
 
 
 def add_mim_extension() -> None:
-    """Put ``configs``, ``tools`` and ``model-index.yml`` under ``mmseg_ccl/.mim``, as
-    OpenMMLab packages do: links for an editable install, copies for a wheel or sdist
-    (``MANIFEST.in`` says which of their files a wheel carries)."""
+    """Put ``configs``, ``tools`` (less the study) and ``model-index.yml`` under
+    ``mmseg_ccl/.mim``, as OpenMMLab packages do: links for an editable install, copies for
+    a wheel or sdist (``MANIFEST.in`` says which of their files a wheel carries)."""
     if 'develop' in sys.argv or 'editable_wheel' in sys.argv:
         mode = 'symlink'
     elif {'sdist', 'bdist_wheel'} & set(sys.argv):
@@ -40,7 +42,7 @@ def add_mim_extension() -> None:
         if mode == 'symlink':
             os.symlink(osp.relpath(src, mim_path), dst)
         elif osp.isdir(src):
-            shutil.copytree(src, dst, ignore=shutil.ignore_patterns('__pycache__'))
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns(*NOT_SHIPPED))
         else:
             shutil.copyfile(src, dst)
 

@@ -53,8 +53,8 @@ NOT_A_CLAIM = re.compile(r'paper (?:also )?reports|says that the full CCL|"beats
 def camvid_differences() -> str:
     import json
 
-    from ccl_comparison.report import differences_table
-    from ccl_comparison.suites import SUITES
+    from ccl_study.report import differences_table
+    from ccl_study.suites import SUITES
     with open(os.path.join(ROOT, 'docs', 'results', 'camvid.json')) as f:
         return differences_table(json.load(f), SUITES['camvid'])
 

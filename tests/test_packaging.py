@@ -56,9 +56,14 @@ def test_wheel_carries_configs_tools_and_model_index_only(wheel):
     for expected in ('mmseg_ccl/.mim/model-index.yml', 'mmseg_ccl/.mim/configs/ccl/metafile.yaml',
                      'mmseg_ccl/.mim/configs/ccl/demo_ccl.py', 'mmseg_ccl/.mim/configs/_base_/default_runtime.py',
                      'mmseg_ccl/.mim/tools/train.py', 'mmseg_ccl/.mim/tools/dataset_converters/make_demo_data.py',
-                     'mmseg_ccl/.mim/tools/dist_train.sh'):
+                     'mmseg_ccl/.mim/tools/dist_train.sh', 'mmseg_ccl/.mim/tools/analysis_tools/benchmark.py',
+                     'mmseg_ccl/.mim/tools/analysis_tools/analyze_cooperation.py',
+                     'mmseg_ccl/.mim/tools/deployment/pytorch2onnx.py',
+                     'mmseg_ccl/.mim/tools/model_converters/merge_singles.py',
+                     'mmseg_ccl/.mim/tools/dataset_converters/voc_aug.py'):
         assert expected in mim_files, expected
     assert not [n for n in mim_files if n.endswith(('.json', '.md', '.png'))]  # no results data or pictures
+    assert not [n for n in names if '/study/' in n or 'ccl_study' in n]  # the study stays in the repository
     assert 'mmseg_ccl/models/decode_heads/cross_cooperative_aspp_head.py' in names
 
 

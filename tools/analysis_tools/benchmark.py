@@ -49,27 +49,8 @@ from mmengine.structures import PixelData
 import mmseg_ccl  # noqa: F401
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
+from mmseg_ccl.apis import load_config
 from mmseg_ccl.evaluation.timing import interleaved_times
-
-
-def load_config(spec: str, options: dict) -> Config:
-    """``PATH[#KEY=VALUE...]``; PATH may be ``<package>::<path>`` inside an installed package's ``.mim/configs``."""
-    name, *overrides = spec.split('#')
-    if '::' in name:
-        package, relative = name.split('::', 1)
-        module = __import__(package)
-        name = os.path.join(os.path.dirname(module.__file__), '.mim', 'configs', relative)
-    if not os.path.isfile(name):
-        sys.exit(f'{os.path.basename(sys.argv[0])}: no such config: {name}')
-    cfg = Config.fromfile(name)
-    if options:
-        cfg.merge_from_dict(options)
-    for override in overrides:
-        if '=' not in override:
-            sys.exit(f'{os.path.basename(sys.argv[0])}: override {override!r} of {name} is not KEY=VALUE')
-        key, value = override.split('=', 1)
-        cfg.merge_from_dict({key: DictAction._parse_iterable(value)})
-    return cfg
 
 
 def build(cfg: Config, args: argparse.Namespace) -> torch.nn.Module:
@@ -211,7 +192,10 @@ def main() -> None:
     names = list(dict.fromkeys(args.configs + [reference]))
     torch.manual_seed(0)
 
-    benches = [Bench(name, load_config(name, args.cfg_options), args) for name in names]
+    try:
+        benches = [Bench(name, load_config(name, args.cfg_options), args) for name in names]
+    except (FileNotFoundError, ValueError) as error:
+        sys.exit(f'benchmark.py: {error}')
     flops = {b.name: b.flops() for b in benches}
     if args.rounds:
         calls = {(b.name, 'latency'): b.predict for b in benches}

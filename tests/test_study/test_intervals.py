@@ -2,7 +2,7 @@
 import pytest
 from scipy import stats
 
-from mmseg_ccl.evaluation.intervals import (
+from ccl_study.intervals import (
     bonferroni_level,
     correlation,
     holm,

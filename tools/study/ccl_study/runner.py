@@ -8,6 +8,7 @@ import sys
 import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from mmseg_ccl.apis import load_config
 from mmseg_ccl.runtime import atomic_write
 from mmseg_ccl.utils import OUTPUTS
 
@@ -158,7 +159,6 @@ def adopt(suite: Suite, results: dict, path: str) -> Dict[str, Tuple[dict, Dict[
     ``--cfg-options``). Allowed only where those options change no row's config as it is now (on top of
     ``results``' own options), e.g. a setting a study chose and the configs then took: those runs are
     runs of the configs as they are."""
-    from benchmark import load_config
     other = read_json(path)
     if other is None:
         sys.exit(f'run_comparison: no results file {path} to adopt runs from')

@@ -1,4 +1,4 @@
-"""tools/analysis_tools/run_comparison.py: every row's config as the table runs it; --quick end to end,
+"""tools/study/run_comparison.py: every row's config as the table runs it; --quick end to end,
 on the demo data and on a tiny CamVid-format folder; resuming a table."""
 import json
 import math
@@ -13,11 +13,11 @@ from mmengine.config import Config, DictAction
 from mmseg.registry import MODELS
 from mmseg_ccl.models.decode_heads.cross_cooperative_aspp_head import FUSIONS
 
-from ccl_comparison.model_zoo import update_model_zoo
-from ccl_comparison.report import differences_table, report, setting_note
-from ccl_comparison.runner import last_checkpoint
-from ccl_comparison.suites import SUITES
-from helpers import PY, ROOT, make_camvid_fixture, run
+from ccl_study.model_zoo import update_model_zoo
+from ccl_study.report import differences_table, report, setting_note
+from ccl_study.runner import last_checkpoint
+from ccl_study.suites import SUITES
+from helpers import PY, ROOT, load_tool, make_camvid_fixture, run
 
 ROWS = [(suite, name) for suite, s in SUITES.items() for name, row in s.rows.items() if row.config]
 
@@ -60,7 +60,7 @@ def results(path):
 def test_quick_demo_table_and_resume(demo_data, tmp_path):
     """Two singles and their post-hoc ensemble; a second call adds a row, keeps the rows it
     has, and resumes a run cut off after its checkpoint instead of starting it again."""
-    args = ['tools/analysis_tools/run_comparison.py', '--quick', '--data', str(demo_data), '--work-dir', str(tmp_path)]
+    args = ['tools/study/run_comparison.py', '--quick', '--data', str(demo_data), '--work-dir', str(tmp_path)]
     run(*args, '--rows', 'single_top', 'single_bottom', 'posthoc')
     first = results(tmp_path / 'comparison.json')
     assert first['suite'] == 'demo' and first['iters'] == 2
@@ -127,7 +127,7 @@ def test_quick_camvid_on_a_camvid_format_folder(tmp_path):
     ``--cfg-options`` reaches every run, is recorded, and a rerun without it is refused. (The post-hoc
     ensemble, which passes the same options to its test run, is run on the demo data above.)"""
     data = make_camvid_fixture(tmp_path / 'camvid')
-    args = ['tools/analysis_tools/run_comparison.py', '--suite', 'camvid', '--quick', '--data', str(data),
+    args = ['tools/study/run_comparison.py', '--suite', 'camvid', '--quick', '--data', str(data),
             '--work-dir', str(tmp_path / 'work'), '--rows', 'single_top', 'single_bottom']
     dilations = 'model.decode_head.dilations=(1,3,5,7)'  # the configs have (1, 2, 4, 6)
     run(*args, '--cfg-options', dilations)
@@ -150,7 +150,7 @@ def test_timing_records_every_row_side_by_side(tmp_path):
     stale = dict(step=9.0, step_iqr=0.0, latency=9.0, latency_iqr=0.0, memory_mib=1.0)
     path.write_text(json.dumps(dict(suite='demo', iters=600, rows=dict(
         ccl=dict(label='CCL', params=1, flops=1, runs={}, timing=stale)))))
-    run('tools/analysis_tools/run_comparison.py', '--timing', '1', '--rows', 'single_top', 'ensemble',
+    run('tools/study/run_comparison.py', '--timing', '1', '--rows', 'single_top', 'ensemble',
         '--work-dir', str(tmp_path), '--results', str(path))
     results = json.loads(path.read_text())
     rows = results['rows']
@@ -273,7 +273,7 @@ def test_results_of_another_setting_are_labelled_and_leave_the_metafile(tmp_path
     path = tmp_path / 'earlier.json'
     path.write_text(json.dumps(results))
     before = path.read_text()
-    refused = subprocess.run([PY, 'tools/analysis_tools/run_comparison.py', '--suite', 'camvid', '--quick',
+    refused = subprocess.run([PY, 'tools/study/run_comparison.py', '--suite', 'camvid', '--quick',
                               '--rows', 'single_top', '--results', str(path), '--work-dir', str(tmp_path / 'work')],
                              cwd=ROOT, capture_output=True, text=True)
     assert refused.returncode != 0 and 'holds runs of another setting (An earlier setting.)' in refused.stderr
@@ -284,7 +284,7 @@ def test_adopt_takes_runs_whose_options_the_configs_have_now(tmp_path, monkeypat
     """--adopt adds another file's runs where its --cfg-options leave every config as it is now (the
     shipped dilations), keeps the runs the file has, marks where each came from and says so under the
     table; options that change a config (a learning rate) are refused and nothing is written."""
-    import run_comparison
+    run_comparison = load_tool('tools/study/run_comparison.py')
     source = dict(synthetic_results(), cfg_options=['model.decode_head.dilations=(1,2,4,6)'])
     source_path, target_path = tmp_path / 'setting.json', tmp_path / 'camvid.json'
     source_path.write_text(json.dumps(source))
@@ -354,7 +354,7 @@ def test_report_against_is_recorded_and_kept_by_later_reports(tmp_path, monkeypa
     """--report --against records the other file (relative to this one) in the results file, so that
     a later report without it (as every training run writes) keeps the table; a missing FILE is refused
     and the results file is left as it was."""
-    import run_comparison
+    run_comparison = load_tool('tools/study/run_comparison.py')
 
     def rows(*values):
         runs = {str(seed): dict(scores=dict(top=value)) for seed, value in enumerate(values)}
@@ -380,7 +380,7 @@ def test_report_against_is_recorded_and_kept_by_later_reports(tmp_path, monkeypa
 
 
 def test_against_without_report_is_refused(tmp_path, monkeypatch, capsys):
-    import run_comparison
+    run_comparison = load_tool('tools/study/run_comparison.py')
     monkeypatch.setattr('sys.argv', ['run_comparison.py', '--suite', 'camvid', '--against', str(tmp_path / 'x.json'),
                                      '--work-dir', str(tmp_path)])
     with pytest.raises(SystemExit):

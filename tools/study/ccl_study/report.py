@@ -110,7 +110,7 @@ def differences_table(results: dict, suite: Suite) -> str:
     rows of ``suite.holm_rows`` (every paired row for a file of another setting; other rows are
     listed outside it) and the Welch rows. Below the table: the decisions, where pairing widened an
     interval, and how many paired seeds would resolve a gain of one point."""
-    from mmseg_ccl.evaluation.intervals import correlation, paired_interval, welch_interval
+    from .intervals import correlation, paired_interval, welch_interval
     rows = results['rows']
     if suite.paired_reference not in rows:
         return ''
@@ -150,7 +150,7 @@ def decided_lines(test: str, function, comparisons: Dict[tuple, tuple], family: 
     """Table lines of ``comparisons`` ((label a, label b) -> (a's scores, b's)) compared by ``function``;
     those in ``family`` are decided together by Holm's test, with Bonferroni's simultaneous intervals.
     Returns the lines and the rejected pairs."""
-    from mmseg_ccl.evaluation.intervals import bonferroni_level, holm
+    from .intervals import bonferroni_level, holm
     rejected = dict(zip(family, holm([function(*comparisons[key]).p for key in family])))
     lines = []
     for key, pair in comparisons.items():
@@ -184,7 +184,7 @@ def decisions_sentence(families: List[tuple]) -> str:
 def resolution_note(paired: Dict[tuple, tuple], family: List[tuple], gain: float = 1.0) -> str:
     """For the first paired comparison of the family (CCL's, where it is in it): how many paired seeds
     would detect a gain of ``gain`` at 80 % power, at the spread of its per-seed differences."""
-    from mmseg_ccl.evaluation.intervals import pairs_needed
+    from .intervals import pairs_needed
     if not family:
         return ''
     (a, b), (x, y) = family[0], paired[family[0]]
@@ -201,7 +201,7 @@ def against_table(results: dict, path: str) -> str:
     """Each row that ``results`` and the results file ``path`` both hold with two or more shared seeds:
     the difference of its main output's mIoU, this file's minus that one's, paired over those seeds, at 95 %
     each (descriptive: in no family, nothing decided)."""
-    from mmseg_ccl.evaluation.intervals import paired_interval
+    from .intervals import paired_interval
     with open(path) as f:
         other = json.load(f)
     lines = []

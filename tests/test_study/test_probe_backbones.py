@@ -1,12 +1,11 @@
-"""tools/analysis_tools/probe_backbones.py: a linear probe of frozen ImageNet features."""
+"""tools/study/probe_backbones.py: a linear probe of frozen ImageNet features."""
 import json
 import subprocess
 
 import pytest
 import torch
-from probe_backbones import probe
 
-from helpers import PY, ROOT, make_camvid_fixture, run
+from helpers import PY, ROOT, load_tool, make_camvid_fixture, run
 
 SINGLE = 'configs/ccl/deeplabv3plus_{}-os16_1xb8-1k_camvid-180x240.py'
 
@@ -23,6 +22,7 @@ def test_probe_scores_what_the_features_carry(informative, expected):
         feats = torch.nn.functional.one_hot(coarse, 5).permute(0, 3, 1, 2).float()
     else:
         feats = torch.randn(24, 5, 6, 8, generator=generator)
+    probe = load_tool('tools/study/probe_backbones.py').probe
     miou = probe((feats[:16], labels[:16]), (feats[16:], labels[16:]), 4, 255, steps=200, seed=0)
     assert expected[0] <= miou <= expected[1]
 
@@ -32,7 +32,7 @@ def test_probe_of_the_camvid_singles(tmp_path):
     its spec only (Lite0 at output stride 32); the JSON holds one result per spec."""
     data = make_camvid_fixture(tmp_path / 'camvid')
     specs = [SINGLE.format('mobilenetv2'), SINGLE.format('effnetlite0') + '#model.backbone.output_stride=32']
-    run('tools/analysis_tools/probe_backbones.py', *specs, '--data', str(data), '--steps', '2', '--out',
+    run('tools/study/probe_backbones.py', *specs, '--data', str(data), '--steps', '2', '--out',
         str(tmp_path / 'probe.json'))
     result = json.loads((tmp_path / 'probe.json').read_text())
     assert [r['config'] for r in result['results']] == specs
@@ -45,7 +45,7 @@ def test_probe_of_the_camvid_singles(tmp_path):
 
 def test_a_two_network_config_is_refused_before_any_probe(tmp_path):
     out = tmp_path / 'probe.json'
-    refused = subprocess.run([PY, 'tools/analysis_tools/probe_backbones.py', SINGLE.format('mobilenetv2'),
+    refused = subprocess.run([PY, 'tools/study/probe_backbones.py', SINGLE.format('mobilenetv2'),
                               'configs/ccl/ccl_mobilenetv2-effnetlite0_1xb8-1k_camvid-180x240.py', '--data',
                               str(tmp_path), '--out', str(out)], cwd=ROOT, capture_output=True, text=True)
     assert refused.returncode != 0

@@ -1,6 +1,6 @@
 """How good are a backbone's ImageNet features for a dataset, before any training? A linear probe.
 
-    python tools/analysis_tools/probe_backbones.py CONFIG[#KEY=VALUE...] [CONFIG...] --data DIR
+    python tools/study/probe_backbones.py CONFIG[#KEY=VALUE...] [CONFIG...] --data DIR
                                    [--train N] [--steps 300] [--seed 0] [--out FILE]
 
 For each single-network config (``EncoderDecoder``; ``#KEY=VALUE`` overrides one
@@ -27,13 +27,13 @@ from typing import Dict, List, Tuple
 
 import torch
 import torch.nn.functional as F
-from benchmark import load_config
 from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
 
 import mmseg_ccl  # noqa: F401  (registers the modules)
 from mmseg.registry import DATASETS, MODELS
+from mmseg_ccl.apis import load_config
 
 
 def build_backbone(cfg: Config) -> torch.nn.Module:
@@ -108,7 +108,10 @@ def main() -> None:
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', help='write the results as JSON here too')
     args = parser.parse_args()
-    configs = [load_config(spec, {}) for spec in args.configs]
+    try:
+        configs = [load_config(spec, {}) for spec in args.configs]
+    except (FileNotFoundError, ValueError) as error:
+        sys.exit(f'probe_backbones.py: {error}')
     models = [build_backbone(cfg) for cfg in configs]  # every config checked before the first is probed
     results: List[Dict] = []
     for spec, cfg, model in zip(args.configs, configs, models):

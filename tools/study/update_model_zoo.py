@@ -1,8 +1,8 @@
 """Write a method README's generated blocks and its metafile's results from a comparison's results.
 
-    python tools/analysis_tools/update_model_zoo.py RESULTS --readme configs/ccl/README.md
+    python tools/study/update_model_zoo.py RESULTS --readme configs/ccl/README.md
 
-RESULTS is the results file of ``tools/analysis_tools/run_comparison.py`` (its suite is
+RESULTS is the results file of ``tools/study/run_comparison.py`` (its suite is
 read from it). The README's ``<!-- SUITE table -->`` (model-zoo table) and
 ``<!-- SUITE per-class -->`` blocks, and ``<!-- SUITE differences -->`` and
 ``<!-- SUITE agreement -->`` where it has them, are rewritten; so are the ``Results`` of
@@ -11,9 +11,9 @@ the models in the ``metafile.yaml`` beside it whose configs were run as shipped.
 import argparse
 import sys
 
-from ccl_comparison.model_zoo import update_model_zoo
-from ccl_comparison.runner import read_json
-from ccl_comparison.suites import SUITES
+from ccl_study.model_zoo import update_model_zoo
+from ccl_study.runner import read_json
+from ccl_study.suites import SUITES
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Time ReducedFusion against the same fusion written with plain 1x1 convolutions.
 
-    python tools/analysis_tools/benchmark_fusion.py [--channels 512] [--size 129 129] [--batch 2] [--rounds 15]
+    python tools/study/benchmark_fusion.py [--channels 512] [--size 129 129] [--batch 2] [--rounds 15]
 
 ``ReducedFusion`` computes ``own + expand(resize(ReLU(BN(reduce(other)))))`` with
 both 1x1 convolutions as batched matrix products (and the addition in the same

@@ -1,6 +1,6 @@
 """The paper's comparison: every row, several seeds, one table, on the demo data or on CamVid.
 
-    python tools/analysis_tools/run_comparison.py [--suite demo|camvid] [--data DIR] [--seeds 0 1 2] [--rows ROW ...]
+    python tools/study/run_comparison.py [--suite demo|camvid] [--data DIR] [--seeds 0 1 2] [--rows ROW ...]
                                    [--iters N] [--work-dir DIR] [--results FILE] [--quick] [--report]
                                    [--timing ROUNDS] [--cfg-options KEY=VALUE ...]
 
@@ -43,9 +43,9 @@ their timing, which was not measured side by side with it.
 the last fifth of training moved each row) with per-class IoU and the deciding
 differences with their intervals, and ``comparison_curves.png`` the validation
 curves. Writing a method README and its metafile from the results file is a step
-of its own: ``tools/analysis_tools/update_model_zoo.py``.
+of its own: ``tools/study/update_model_zoo.py``.
 
-The suites, the runner and the report live in ``ccl_comparison/`` beside this file.
+The suites, the runner and the report live in ``ccl_study/`` beside this file.
 
 ``--cfg-options`` changes every row's config alike (a setting of the whole
 table, e.g. ``model.decode_head.dilations="(1,2,4,6)"``); the results file
@@ -61,9 +61,9 @@ import os
 import os.path as osp
 import sys
 
-from ccl_comparison.report import report
-from ccl_comparison.runner import adopt, measure_cost, order_rows, read_json, record, run, run_options, train_and_score
-from ccl_comparison.suites import SUITES
+from ccl_study.report import report
+from ccl_study.runner import adopt, measure_cost, order_rows, read_json, record, run, run_options, train_and_score
+from ccl_study.suites import SUITES
 
 
 def main() -> None:

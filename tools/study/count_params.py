@@ -1,6 +1,6 @@
 """Parameter counts of the paper's models, from the shipped VOC configs (no weights needed).
 
-    python tools/analysis_tools/count_params.py [--num-classes N]
+    python tools/study/count_params.py [--num-classes N]
 
 Prints a markdown table: single DeepLabV3+ Xception-65 and ResNet-101 (output
 stride 16, ASPP dilations 1/6/12/18), the two added up, and the two-network
