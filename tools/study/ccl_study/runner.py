@@ -18,7 +18,8 @@ HEARTBEAT_SECONDS = 30
 
 
 def run(args: List[str], log: str, seconds_file: Optional[str] = None) -> float:
-    """Run ``python ARGS`` from the repository root, output to ``log``; return the seconds taken.
+    """Run ``python ARGS`` (``bash ARGS`` for a ``.sh`` script) from the repository root, output to
+    ``log``; return the seconds taken.
 
     With ``seconds_file``, the seconds spent so far (this call's and earlier calls')
     are written there every ``HEARTBEAT_SECONDS``, so a run cut off keeps its time.
@@ -26,7 +27,9 @@ def run(args: List[str], log: str, seconds_file: Optional[str] = None) -> float:
     before = read_json(seconds_file, 0.0) if seconds_file else 0.0
     start = time.perf_counter()
     with open(log, 'a') as f:
-        process = subprocess.Popen([sys.executable, *args], cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
+        program = ['bash'] if args[0].endswith('.sh') else [sys.executable]
+        env = dict(os.environ, PYTHON=sys.executable)  # dist_train.sh's interpreter: this one
+        process = subprocess.Popen([*program, *args], cwd=ROOT, env=env, stdout=f, stderr=subprocess.STDOUT)
         while True:
             try:
                 process.wait(timeout=HEARTBEAT_SECONDS)
@@ -76,8 +79,7 @@ def run_options(suite: Suite, data_root: Optional[str], iters: Optional[int], se
     table's own ``setting`` (``run_comparison.py --cfg-options``)."""
     options = [f'randomness.seed={seed}']
     if data_root:
-        options += [f'{loader}.dataset.data_root={data_root}'
-                    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')]
+        options += [f'{dataset}.data_root={data_root}' for dataset in suite.datasets]
     if iters:
         options += [f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
                     f'default_hooks.checkpoint.interval={iters}', f'param_scheduler.0.end={iters}']
@@ -107,8 +109,9 @@ def cooperation(config: str, checkpoint: str, out: str, options: List[str]) -> d
     return dict(classes=result['classes'], iou=result['iou'], pixel_shares=result['pixel_shares'])
 
 
-def train_and_score(suite: Suite, name: str, seed: int, run_dir: str, options: List[str]) -> dict:
-    """One (row, seed): train (or merge and test), score, analyse."""
+def train_and_score(suite: Suite, name: str, seed: int, run_dir: str, options: List[str], gpus: int = 1) -> dict:
+    """One (row, seed): train (or merge and test), score, analyse. With ``gpus`` > 1 training is
+    data-parallel, ``tools/dist_train.sh CONFIG GPUS`` (each GPU takes the config's batch)."""
     row = suite.rows[name]
     os.makedirs(run_dir, exist_ok=True)
     if row.config is None:  # post-hoc ensemble: needs the singles of the same seed
@@ -126,7 +129,8 @@ def train_and_score(suite: Suite, name: str, seed: int, run_dir: str, options: L
     seconds_file = osp.join(run_dir, 'train_seconds.json')
     if not resumed and osp.isfile(seconds_file):
         os.remove(seconds_file)  # cut off before its first checkpoint: training starts again, so does its time
-    seconds = run(['tools/train.py', row.config, '--work-dir', run_dir, *(['--resume'] if resumed else []),
+    train = ['tools/train.py', row.config] if gpus == 1 else ['tools/dist_train.sh', row.config, str(gpus)]
+    seconds = run([*train, '--work-dir', run_dir, *(['--resume'] if resumed else []),
                    '--cfg-options', *options, *row.overrides],
                   osp.join(run_dir, 'train.log'), seconds_file=seconds_file)
     curve = validation_curve(run_dir, row.outputs)

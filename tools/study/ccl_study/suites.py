@@ -38,6 +38,8 @@ class Suite:
     # listed at 95 %, outside it, so that later rows leave decided levels as they were. A file of another
     # setting keeps every paired row in the family it was decided with.
     holm_rows: Optional[Tuple[str, ...]] = None
+    # The datasets whose data_root --data sets (VOC's training set is a ConcatDataset of two).
+    datasets: Tuple[str, ...] = ('train_dataloader.dataset', 'val_dataloader.dataset', 'test_dataloader.dataset')
 
 
 def _cooperation_rows(ccl: str, points: str, fusion: str, shipped: Optional[Dict[str, str]] = None) -> Dict[str, Row]:
@@ -128,3 +130,37 @@ SUITES = {
                         'ccl_gated'),
         holm_rows=('ccl', 'ccl_ownclassifier', 'ccl_gated')),
 }
+
+
+def paper_suite(dataset: str, crop: Tuple[int, int], name: str, datasets: Tuple[str, ...]) -> Suite:
+    """The paper's rows on VOC 2012 aug or Cityscapes with the shipped configs and their schedule
+    (80k iterations; Xception-65 top, ResNet-101 bottom; FSCN with ResNet-101 twice, as the paper's)."""
+    config = 'configs/ccl/{}_1xb6-80k_' + dataset + '.py'
+    ccl = config.format('ccl_xception65-r101')
+    shipped = {row: config.format(f'{row.replace("_", "-")}_xception65-r101')
+               for row in ('ccl_noconn', 'ccl_conn1', 'ccl_conn2')}
+    return Suite(
+        rows={
+            'single_top': Row('single DeepLabV3+, Xception-65', config.format('deeplabv3plus_xception65-os16'), (),
+                              ('top', )),
+            'single_bottom': Row('single DeepLabV3+, ResNet-101', config.format('deeplabv3plus_r101-os16'), (),
+                                 ('bottom', )),
+            'posthoc': Row('post-hoc ensemble of the two singles', None),
+            'ensemble': Row('ensemble, trained jointly (no exchange)', config.format('ensemble_xception65-r101')),
+            **_cooperation_rows(ccl, '[aspp,decoder]', 'reduced',
+                                shipped=dict(shipped, fscn=config.format('fscn_r101-r101'))),
+        },
+        paper_rows=PAPER_ROWS,
+        ensemble_config=config.format('ensemble_xception65-r101'),
+        iters=None,
+        crop=crop,
+        backbones=('Xception-65', 'ResNet-101'),
+        dataset=name,
+        per_class_rows=('posthoc', 'ensemble', 'fscn', 'ccl'),
+        datasets=datasets)
+
+
+SUITES['voc'] = paper_suite('voc12aug-513x513', (513, 513), 'Pascal VOC 2012 + Aug',
+                            ('train_dataloader.dataset.datasets.0', 'train_dataloader.dataset.datasets.1',
+                             'val_dataloader.dataset', 'test_dataloader.dataset'))
+SUITES['cityscapes'] = paper_suite('cityscapes-768x768', (768, 768), 'Cityscapes', Suite.datasets)
