@@ -6,9 +6,12 @@ import stat
 import subprocess
 import sys
 
+import pytest
 import torch
 
 from helpers import ROOT
+
+pytestmark = pytest.mark.slow
 
 # Enough of nvidia-smi's output for the script: the query, and the banner with the driver's CUDA.
 FAKE_NVIDIA_SMI = '''#!/bin/sh
@@ -17,8 +20,9 @@ case "$*" in
   *) echo "| NVIDIA-SMI 535.104.05   Driver Version: 535.104.05   CUDA Version: 12.2 |" ;;
 esac
 '''
-# What nvidia-smi does on a machine with the tool but no working driver.
+# What nvidia-smi does on a machine with the tool but no working driver; each call is noted beside it.
 BROKEN_NVIDIA_SMI = ('#!/bin/sh\n'
+                     'echo "$*" >> "$(dirname "$0")/calls"\n'
                      'echo "NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver."\n'
                      'exit 9\n')
 
@@ -51,7 +55,9 @@ def test_a_gpu_torch_cannot_use_is_reported_with_what_to_do(tmp_path):
 
 
 def test_no_working_gpu_no_warning(tmp_path):
+    """The script asks nvidia-smi for a GPU, gets none (no working driver) and says nothing."""
     result = install(tmp_path, BROKEN_NVIDIA_SMI, ('tools/misc/check_gpu.sh', sys.executable, sys.prefix))
+    assert '--query-gpu=name,driver_version' in (tmp_path / 'bin' / 'calls').read_text()  # the check ran
     assert 'NVIDIA GPU' not in result.stderr and 'uses the GPU' not in result.stdout
 
 
