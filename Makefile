@@ -5,7 +5,7 @@ PY := .venv/bin/python
 COMPAT_PY := .venv-compat/bin/python
 DEMO_DIR := work_dirs/demo_ccl
 
-.PHONY: install install-compat lint test test-compat demo
+.PHONY: install install-compat lint test test-fast test-compat demo
 install:
 	bash tools/install.sh
 
@@ -19,6 +19,11 @@ lint: install
 # One test worker per core (pytest-xdist); `pytest tests/...` alone runs in one process.
 test: install
 	$(PY) -m pytest tests -q -n logical
+
+# Everything but the tests marked `slow` (end to end through the tools, installs, packaging,
+# distributed runs, kill and resume, study runs): a few minutes, for the edit-test loop.
+test-fast: install
+	$(PY) -m pytest tests -q -n logical -m "not slow"
 
 # The compatibility suite (tests marked `compat`) on the oldest tested set.
 test-compat: install-compat

@@ -11,6 +11,8 @@ import pytest
 
 from helpers import ROOT, newest_metrics
 
+pytestmark = pytest.mark.slow
+
 # What the wheel is built from: the repository less what is not part of it.
 NOT_SHIPPED = shutil.ignore_patterns('.git', '.venv*', 'work_dirs', 'data', 'build', '*.egg-info', '__pycache__',
                                      '.mim', '.pytest_cache')

@@ -51,6 +51,7 @@ def test_export_module_is_mmseg_inference(demo_model, output):
     assert logits.shape[1] == 5  # num_classes, not the 2 x 5 stacked channels
 
 
+@pytest.mark.slow
 def test_onnx_runtime_matches_pytorch_at_another_shape(demo_model, tmp_path):
     """The mean of the two networks; one network's output ('bottom') is exported and verified at
     another shape by the tool test below."""
@@ -63,6 +64,7 @@ def test_onnx_runtime_matches_pytorch_at_another_shape(demo_model, tmp_path):
         assert result['relative_diff'] <= 1e-4 and result['label_mismatch'] == 0, (shape, result)
 
 
+@pytest.mark.slow
 def test_paper_model_shrunk_exports_and_matches(tmp_path):
     """The paper's config (Xception-65 top, ResNetV1c bottom, OS16, SyncBN, per-branch input
     norm), with the bottom at depth 18 and 64-channel heads to keep the test small."""
@@ -88,6 +90,7 @@ def test_single_network_model_has_one_output():
         SegmentorForExport(model, 'mean')
 
 
+@pytest.mark.slow
 def test_tool_exports_verifies_and_times(demo_model, tmp_path):
     checkpoint = tmp_path / 'demo.pth'
     torch.save({'state_dict': demo_model.state_dict()}, checkpoint)

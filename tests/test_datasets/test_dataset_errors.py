@@ -61,6 +61,7 @@ def test_a_complete_folder_still_loads(tmp_path):
     assert len(build('CamVidDataset', tmp_path)) == 3
 
 
+@pytest.mark.slow
 def test_train_tool_stops_with_the_message(tmp_path):
     """tools/train.py on the demo config with a data_root that does not exist: a clear
     error, in time, and nothing written but the work dir's log."""
@@ -133,6 +134,7 @@ def test_cityscapes_without_train_ids_names_the_converter(tmp_path):
     assert '2 of the split\'s 2 label maps are missing' in message and CITYSCAPES_STEP in message
 
 
+@pytest.mark.slow
 def test_train_tool_stops_on_voc_without_aug_labels(tmp_path):
     """The paper's config, run as a user runs it, with the SBD conversion left out: it stops as the
     dataset is built, before any training, naming the folder and the step."""

@@ -5,8 +5,7 @@ from mmseg.models.decode_heads import DepthwiseSeparableASPPHead
 from mmseg.registry import MODELS
 from mmseg_ccl.models import COOPERATION_POINTS
 
-from conftest import NUM_CLASSES, head_cfg
-from helpers import data_samples, features
+from helpers import NUM_CLASSES, data_samples, features, head_cfg
 
 # Top: 8 ch at /4 (c1), 64 ch at /32; bottom: 12 ch at /4, 96 ch at /16 (other channels and stride).
 TOP_SPECS, BOTTOM_SPECS = ((8, 16), (64, 2)), ((12, 16), (96, 4))

@@ -13,8 +13,7 @@ from mmengine.model import revert_sync_batchnorm
 
 from mmseg.registry import MODELS
 
-from conftest import head_cfg, segmentor_cfg
-from helpers import ROOT, data_samples, features, load_tool
+from helpers import ROOT, data_samples, features, head_cfg, load_tool, segmentor_cfg
 
 FUSIONS = ['concat', 'add', 'reduced']
 
@@ -124,6 +123,7 @@ def test_time_ratios_are_paired_by_round():
     assert statistics.median(model) / statistics.median(reference) == 0.6  # what an unpaired ratio would say
 
 
+@pytest.mark.slow
 def test_benchmark_tool_prints_ratios_and_json(tmp_path):
     out = tmp_path / 'bench.json'
     configs = {'ccl': 'configs/ccl/demo_ccl.py', 'ensemble': 'configs/ccl/demo_ensemble.py',

@@ -4,8 +4,7 @@ from mmengine.optim import OptimWrapper
 
 from mmseg.registry import MODELS
 
-from conftest import NUM_CLASSES, clone, head_cfg, segmentor_cfg, tiny_convnext, tiny_resnet
-from helpers import data_samples
+from helpers import NUM_CLASSES, clone, data_samples, head_cfg, segmentor_cfg, tiny_convnext, tiny_resnet
 
 
 def build(cfg):

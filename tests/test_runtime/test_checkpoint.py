@@ -13,7 +13,7 @@ from PIL import Image
 from mmseg_ccl.runtime import register_safe_globals
 from mmseg_ccl.runtime.safe_checkpoint import history_buffer_getattr
 
-from conftest import NUM_CLASSES, segmentor_cfg
+from helpers import NUM_CLASSES, segmentor_cfg
 
 
 def write_dataset(root, n=4, size=32):
@@ -113,6 +113,7 @@ def test_getattr_is_limited_to_history_buffer_methods(tmp_path):
         torch.load(path, map_location='cpu')
 
 
+@pytest.mark.slow
 def test_tools_test_refuses_a_checkpoint_that_runs_code(demo_data, tmp_path):
     """End to end: tools/test.py stops with torch's message; the payload never runs."""
     import subprocess

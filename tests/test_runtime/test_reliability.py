@@ -51,6 +51,7 @@ def uninterrupted(demo_data, tmp_path_factory):
     return work
 
 
+@pytest.mark.slow
 def test_sigkill_then_resume_equals_uninterrupted_run(demo_data, uninterrupted, tmp_path):
     work = tmp_path / 'killed'
     options = data_options(demo_data, 8, checkpoint_interval=4)
@@ -73,6 +74,7 @@ def test_sigkill_then_resume_equals_uninterrupted_run(demo_data, uninterrupted, 
     assert resumed['mIoU_mean'] == straight['mIoU_mean'] and resumed['mIoU_top'] == straight['mIoU_top']
 
 
+@pytest.mark.slow
 def test_resume_skips_a_broken_last_checkpoint(demo_data, uninterrupted, tmp_path):
     work = tmp_path / 'broken'
     work.mkdir()
@@ -122,6 +124,7 @@ DIES_WHILE_SAVING = textwrap.dedent('''
 ''')
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('backend, survives', [('atomic_local', True), ('local', False)])
 def test_kill_during_save(tmp_path, backend, survives):
     """ResumableCheckpointHook's backend leaves the previous checkpoint whole;
@@ -288,6 +291,7 @@ def test_bad_sample_names_the_file(sample, fault, error, message):
         load(sample)
 
 
+@pytest.mark.slow
 def test_training_stops_on_a_bad_label_and_names_it(demo_data, tmp_path):
     data = tmp_path / 'data'
     subprocess.run(['cp', '-r', str(demo_data), str(data)], check=True)
@@ -315,6 +319,7 @@ RANK_DUMP = textwrap.dedent('''
 ''')
 
 
+@pytest.mark.slow
 def test_dist_train_ranks_end_with_identical_weights(demo_data, tmp_path):
     (tmp_path / 'rank_dump.py').write_text(RANK_DUMP)
     (tmp_path / 'config.py').write_text(textwrap.dedent(f'''
@@ -343,7 +348,7 @@ def test_dist_train_ranks_end_with_identical_weights(demo_data, tmp_path):
 
 def test_syncbn_paper_config_trains_in_one_process(demo_data, tmp_path):
     """configs/ccl/voc_xcep_r101.py as is (SyncBN), backbones shrunk, on demo data, one CPU process."""
-    from conftest import tiny_resnet
+    from helpers import tiny_resnet
     cfg = Config.fromfile(os.path.join(ROOT, 'configs/ccl/voc_xcep_r101.py'))
     sync_bn = cfg.model.decode_head.norm_cfg
     assert sync_bn.type == 'SyncBN'

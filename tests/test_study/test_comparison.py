@@ -57,6 +57,7 @@ def results(path):
         return json.load(f)
 
 
+@pytest.mark.slow
 def test_quick_demo_table_and_resume(demo_data, tmp_path):
     """Two singles and their post-hoc ensemble; a second call adds a row, keeps the rows it
     has, and resumes a run cut off after its checkpoint instead of starting it again."""
@@ -122,6 +123,7 @@ def test_last_checkpoint_of_a_moved_run_folder(tmp_path):
     assert last_checkpoint(str(moved)) == str(moved / 'iter_2.pth')
 
 
+@pytest.mark.slow
 def test_quick_camvid_on_a_camvid_format_folder(tmp_path):
     """The CamVid suite's configs, with their ImageNet weights, on a tiny folder laid out as CamVid;
     ``--cfg-options`` reaches every run, is recorded, and a rerun without it is refused. (The post-hoc
@@ -143,6 +145,7 @@ def test_quick_camvid_on_a_camvid_format_folder(tmp_path):
     assert rows['single_top']['flops'] > 0 and rows['single_bottom']['params'] > rows['single_top']['params']
 
 
+@pytest.mark.slow
 def test_timing_records_every_row_side_by_side(tmp_path):
     """--timing trains nothing and times the rows in one benchmark run, as ratios to the first; a row
     timed in an earlier run loses its timing (not measured side by side with these)."""

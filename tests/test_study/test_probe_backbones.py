@@ -27,6 +27,7 @@ def test_probe_scores_what_the_features_carry(informative, expected):
     assert expected[0] <= miou <= expected[1]
 
 
+@pytest.mark.slow
 def test_probe_of_the_camvid_singles(tmp_path):
     """Each config's backbone as configured: the head's input at output stride 16, and an override applied to
     its spec only (Lite0 at output stride 32); the JSON holds one result per spec."""
@@ -43,6 +44,7 @@ def test_probe_of_the_camvid_singles(tmp_path):
     assert table[2] == f'| `{specs[0]}` | (320, 12, 15) | {result["results"][0]["miou"]:.2f} |'
 
 
+@pytest.mark.slow
 def test_a_two_network_config_is_refused_before_any_probe(tmp_path):
     out = tmp_path / 'probe.json'
     refused = subprocess.run([PY, 'tools/study/probe_backbones.py', SINGLE.format('mobilenetv2'),

@@ -133,6 +133,7 @@ def test_visualizer_draws_outputs_side_by_side(cooperative, tmp_path):
         assert drawn[30, 2 * 50 + 25, 0] > 100 and drawn[30, 50 + 25, 0] < 50
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('tool', ['browse_dataset', 'confusion_matrix', 'benchmark'])
 def test_mmseg_analysis_tools_run_on_a_demo_config(tool, demo_data, checkpoint, tmp_path):
     data_root = f'test_dataloader.dataset.data_root={demo_data}'

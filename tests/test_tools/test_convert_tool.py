@@ -54,6 +54,7 @@ def camvid_backbone(name, **overrides):
     return MODELS.build(cfg)
 
 
+@pytest.mark.slow
 @pytest.mark.compat
 def test_xception65_from_timm_safetensors(tmp_path):
     reference = randomise_norm_statistics(timm.create_model('xception65', pretrained=False)).eval()
@@ -69,6 +70,7 @@ def test_xception65_from_timm_safetensors(tmp_path):
     torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.compat
 def test_mobilenetv2_from_torchvision(tmp_path):
     """The installed ImageNet checkpoint (its package is part of the install), through the
@@ -89,6 +91,7 @@ def test_mobilenetv2_from_torchvision(tmp_path):
         torch.testing.assert_close(high, reference.features[:18](x), rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.compat
 def test_efficientnet_lite0_from_efficientnet_pytorch(tmp_path):
     """The installed ImageNet checkpoint: timm's whole classifier gives the source model's
@@ -120,6 +123,7 @@ def test_efficientnet_lite0_from_efficientnet_pytorch(tmp_path):
     torch.testing.assert_close(high, features[1], rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('tool', ['xception65_2mmseg.py', 'mobilenetv2_2mmseg.py', 'efficientnet_lite2mmseg.py'])
 def test_names_the_file_with_foreign_keys(tool, tmp_path):
     src = tmp_path / 'resnet.pth'

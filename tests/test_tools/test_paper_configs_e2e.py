@@ -12,6 +12,8 @@ from PIL import Image
 
 from helpers import PY, ROOT, make_cityscapes_fixture, make_voc_fixture, newest_metrics, run
 
+pytestmark = pytest.mark.slow
+
 TINY = dict(type='ResNetV1c', depth=18, base_channels=8, stem_channels=8)  # 8..64 channels
 SHRUNK = [
     # Xception-65 (top) becomes a tiny ResNet whose out_indices give the head's in_index (1) and c1_in_index (0).
