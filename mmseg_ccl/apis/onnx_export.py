@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from mmengine.utils import digit_version
 from torch import Tensor
 
+from ..models.segmentors.cooperative_encoder_decoder import output_logits
 from ..utils import OUTPUTS
 
 OUTPUT_NAMES = ('logits', 'labels')
@@ -83,9 +84,8 @@ class SegmentorForExport(nn.Module):
         if self.output is None:
             logits = F.interpolate(logits, size=size, mode='bilinear', align_corners=align_corners)
         else:
-            top, bottom = (F.interpolate(t, size=size, mode='bilinear', align_corners=align_corners) for t in logits)
-            logits = {'top': top, 'bottom': bottom, 'mean': None}[self.output]
-            logits = (top + bottom) / 2 if logits is None else logits
+            logits = output_logits(*(F.interpolate(t, size=size, mode='bilinear', align_corners=align_corners)
+                                     for t in logits))[self.output]
         if logits.shape[1] == 1:
             labels = (logits.sigmoid() > self.threshold).squeeze(1).long()
         else:

@@ -195,6 +195,13 @@ def test_bad_output_name(kwargs, match):
         MODELS.build(segmentor_cfg(**kwargs))
 
 
+def test_one_pretrained_checkpoint_for_two_backbones_is_refused():
+    """mmseg's ``pretrained`` names one checkpoint; two backbones need one each, given by their init_cfg."""
+    with pytest.raises(ValueError, match=r"pretrained='r50.pth' names one checkpoint for two backbones.*"
+                                         r'backbone.top.init_cfg=.*backbone.bottom.init_cfg'):
+        MODELS.build(dict(segmentor_cfg(), pretrained='r50.pth'))
+
+
 def test_branch_norm_needs_preprocessor_statistics():
     cfg = segmentor_cfg(top_norm=dict(mean=[0] * 3, std=[1] * 3))
     cfg['data_preprocessor'].pop('mean')

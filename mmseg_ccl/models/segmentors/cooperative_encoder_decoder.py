@@ -1,5 +1,5 @@
 """Encoder-decoder with two networks and two outputs (CCL, FSCN, ensemble)."""
-from typing import Optional
+from typing import Dict, Optional
 
 import torch
 from mmengine.structures import PixelData
@@ -7,6 +7,7 @@ from torch import Tensor
 
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, OptSampleList, SampleList
 
 from ...utils import BRANCHES, OUTPUTS
@@ -20,6 +21,21 @@ def logits_to_pred(logits: Tensor, threshold: float) -> Tensor:
     if logits.shape[0] > 1:
         return logits.argmax(dim=0, keepdim=True)
     return (logits.sigmoid() > threshold).to(logits)
+
+
+def output_logits(top: Tensor, bottom: Tensor) -> Dict[str, Tensor]:
+    """Each test-time output's logits: each network's, and their average (``mean``)."""
+    return dict(top=top, bottom=bottom, mean=(top + bottom) / 2)
+
+
+def store_outputs(sample: SegDataSample, logits: Dict[str, Tensor], preds: Dict[str, Tensor], chosen: str) -> None:
+    """Put every output's ``seg_logits_*`` and ``pred_sem_seg_*`` in ``sample``, and ``chosen``'s as
+    its ``seg_logits`` and ``pred_sem_seg``."""
+    for name in OUTPUTS:
+        sample.set_data({f'seg_logits_{name}': PixelData(data=logits[name]),
+                         f'pred_sem_seg_{name}': PixelData(data=preds[name])})
+    sample.set_data({'seg_logits': sample.get(f'seg_logits_{chosen}'),
+                     'pred_sem_seg': sample.get(f'pred_sem_seg_{chosen}')})
 
 
 @MODELS.register_module()
@@ -58,6 +74,10 @@ class CooperativeEncoderDecoder(EncoderDecoder):
             if value is not None:
                 raise ValueError(f'CooperativeEncoderDecoder: {key} is not supported (got {value}); '
                                  'the decode head works on both networks\' features')
+        if pretrained is not None:
+            raise ValueError(f'CooperativeEncoderDecoder: pretrained={pretrained!r} names one checkpoint for two '
+                             "backbones; give each its own: backbone.top.init_cfg=dict(type='Pretrained', "
+                             'checkpoint=...) and backbone.bottom.init_cfg likewise')
         output = (test_cfg or {}).get('output', 'mean')
         if output not in OUTPUTS:
             raise ValueError(f'CooperativeEncoderDecoder: unknown test_cfg.output {output!r}; '
@@ -68,7 +88,6 @@ class CooperativeEncoderDecoder(EncoderDecoder):
             train_cfg=train_cfg,
             test_cfg=test_cfg,
             data_preprocessor=data_preprocessor,
-            pretrained=pretrained,
             init_cfg=init_cfg)
         self.output = output
         self._check_channels_at_build()
@@ -108,14 +127,7 @@ class CooperativeEncoderDecoder(EncoderDecoder):
         data_samples = super().postprocess_result(seg_logits, data_samples)
         threshold = getattr(self.decode_head, 'threshold', None)
         for sample in data_samples:
-            top, bottom = sample.seg_logits.data.split(self.branch_out_channels)
-            for name, logits in zip(OUTPUTS, (top, bottom, (top + bottom) / 2)):
-                sample.set_data({
-                    f'seg_logits_{name}': PixelData(data=logits),
-                    f'pred_sem_seg_{name}': PixelData(data=logits_to_pred(logits, threshold)),
-                })
-            sample.set_data({
-                'seg_logits': sample.get(f'seg_logits_{self.output}'),
-                'pred_sem_seg': sample.get(f'pred_sem_seg_{self.output}'),
-            })
+            logits = output_logits(*sample.seg_logits.data.split(self.branch_out_channels))
+            store_outputs(sample, logits, {name: logits_to_pred(x, threshold) for name, x in logits.items()},
+                          self.output)
         return data_samples

@@ -2,7 +2,6 @@
 from typing import List
 
 import torch
-from mmengine.structures import PixelData
 
 from mmseg.models.segmentors import SegTTAModel
 from mmseg.registry import MODELS
@@ -10,7 +9,7 @@ from mmseg.structures import SegDataSample
 from mmseg.utils import SampleList
 
 from ...utils import OUTPUTS
-from .cooperative_encoder_decoder import logits_to_pred
+from .cooperative_encoder_decoder import logits_to_pred, store_outputs
 
 
 @MODELS.register_module()
@@ -23,19 +22,13 @@ class CooperativeSegTTAModel(SegTTAModel):
         threshold = getattr(self.module.decode_head, 'threshold', None)
         predictions = []
         for data_samples in data_samples_list:
-            merged = SegDataSample()
+            merged, probs = SegDataSample(), {}
             for name in OUTPUTS:
                 logits = torch.stack([sample.get(f'seg_logits_{name}').data for sample in data_samples])
-                probs = logits.softmax(dim=1) if logits.shape[1] > 1 else logits.sigmoid()
-                probs = probs.mean(dim=0)
-                # logits_to_pred applies a sigmoid to one channel; give it logits again.
-                pred = logits_to_pred(probs if probs.shape[0] > 1 else torch.logit(probs), threshold)
-                merged.set_data({f'seg_logits_{name}': PixelData(data=probs),
-                                 f'pred_sem_seg_{name}': PixelData(data=pred)})
-            merged.set_data({
-                'seg_logits': merged.get(f'seg_logits_{self.module.output}'),
-                'pred_sem_seg': merged.get(f'pred_sem_seg_{self.module.output}'),
-            })
+                probs[name] = (logits.softmax(dim=1) if logits.shape[1] > 1 else logits.sigmoid()).mean(dim=0)
+            # logits_to_pred applies a sigmoid to one channel; give it logits again.
+            store_outputs(merged, probs, {name: logits_to_pred(p if p.shape[0] > 1 else torch.logit(p), threshold)
+                                          for name, p in probs.items()}, self.module.output)
             if 'gt_sem_seg' in data_samples[0]:
                 merged.gt_sem_seg = data_samples[0].gt_sem_seg
             merged.set_metainfo(data_samples[0].metainfo)
