@@ -172,3 +172,12 @@ def test_losses_and_accuracy_match_mmseg_per_output(ignored, seeded):
         reference = head.heads[name].loss_by_feat(logits[b], samples)
         torch.testing.assert_close(ours[f'loss_ce_{name}'], reference['loss_ce'])
         torch.testing.assert_close(ours[f'acc_seg_{name}'], reference['acc_seg'].reshape(()))
+
+
+@pytest.mark.parametrize('act_cfg, activated', [(dict(type='ReLU'), True), (None, False)])
+def test_fusion_config_sets_its_own_activation(act_cfg, activated):
+    """Every fusion is built with the same arguments from the head; its own options, its
+    activation among them, come from its config."""
+    head = build_head(fusion=dict(type='ConcatFusion', act_cfg=act_cfg))
+    fusions = [module for points in head.fusions.values() for layers in points.values() for module in layers]
+    assert fusions and all(module.fuse.with_activation == activated for module in fusions)

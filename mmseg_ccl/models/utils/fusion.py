@@ -1,7 +1,9 @@
 """Fusion of a feature received from the other network into one's own.
 
 The papers do not say how a received feature map is merged (docs/method.md, "How a
-received feature is fused"); these are our choices. Every fusion module takes
+received feature is fused"); these are our choices. Every fusion module is
+built by the head with ``own_channels, other_channels, norm_cfg, align_corners``
+(its own options, an activation among them, come from its config), takes
 ``(own, other)`` and returns a tensor shaped like ``own``; ``other`` may have
 another channel count and spatial size (backbones of different strides).
 """
