@@ -1,7 +1,6 @@
 """Small builders for models, inputs and data samples, and helpers to run the tools."""
 import copy
 import glob
-import json
 import os
 import subprocess
 import sys
@@ -105,12 +104,6 @@ def data_options(data_root, iters, checkpoint_interval=2):
             f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
             f'default_hooks.checkpoint.interval={checkpoint_interval}', 'default_hooks.logger.interval=1',
             'train_dataloader.batch_size=4']
-
-
-def newest_metrics(work_dir):
-    path = max(glob.glob(os.path.join(work_dir, '*', '*.json')), key=os.path.getmtime)
-    with open(path) as f:
-        return json.load(f)
 
 
 def block_labels(rng, size, num_classes, block=15, ignore=None):

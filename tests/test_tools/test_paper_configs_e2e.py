@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import PY, ROOT, make_cityscapes_fixture, make_voc_fixture, newest_metrics, run
+from mmseg_ccl.evaluation import newest_metrics
+
+from helpers import PY, ROOT, make_cityscapes_fixture, make_voc_fixture, run
 
 pytestmark = pytest.mark.slow
 
@@ -80,7 +82,7 @@ def test_voc_paper_config_end_to_end(user_folder):
     show = user_folder / 'show'
     result = run(*test[1:], '--show-dir', str(show), '--cfg-options', *SHRUNK, 'default_hooks.visualization.interval=1',
                  cwd=user_folder)
-    metrics = newest_metrics(str(work_dir))
+    metrics = newest_metrics(str(work_dir))[1]
     assert_scores_every_output(result.stdout + result.stderr, metrics)
     drawn = np.array(Image.open(next(show.rglob('*.png'))))
     assert drawn.shape[:2] == (513, 4 * 513)  # ground truth | top | bottom | mean, each on the 513x513 crop
@@ -88,14 +90,14 @@ def test_voc_paper_config_end_to_end(user_folder):
     result = run(*test[1:], '--tta', '--work-dir', str(user_folder / 'tta'), '--cfg-options', *SHRUNK,
                  cwd=user_folder)
     assert 'CooperativeSegTTAModel' in result.stdout + result.stderr
-    assert_scores_every_output(result.stdout + result.stderr, newest_metrics(str(user_folder / 'tta')))
+    assert_scores_every_output(result.stdout + result.stderr, newest_metrics(str(user_folder / 'tta'))[1])
 
     whole = ['tools/test.py', 'configs/ccl/voc_xcep_r101_whole-image-eval.py', test[3]]
     result = run(*whole, '--work-dir', str(user_folder / 'whole'), '--cfg-options', *SHRUNK, cwd=user_folder)
-    assert_scores_every_output(result.stdout + result.stderr, newest_metrics(str(user_folder / 'whole')))
+    assert_scores_every_output(result.stdout + result.stderr, newest_metrics(str(user_folder / 'whole'))[1])
 
 
 def test_cityscapes_paper_config_end_to_end(user_folder):
     work_dir, test = train_resume_test(user_folder, 'configs/ccl/cityscapes_xcep_r101.py')
     result = run(*test[1:], '--cfg-options', *SHRUNK, cwd=user_folder)
-    assert_scores_every_output(result.stdout + result.stderr, newest_metrics(str(work_dir)))
+    assert_scores_every_output(result.stdout + result.stderr, newest_metrics(str(work_dir))[1])

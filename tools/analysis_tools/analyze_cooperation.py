@@ -33,6 +33,7 @@ from mmengine.runner import Runner
 
 import mmseg_ccl  # noqa: F401  (registers the modules)
 from mmseg.apis import init_model
+from mmseg_ccl.evaluation import class_areas, class_iou
 from mmseg_ccl.utils import OUTPUTS
 
 ANALYSED = (*OUTPUTS, 'oracle')  # the model's outputs and the oracle of the two networks
@@ -41,46 +42,35 @@ AGREEMENT = ('only_top', 'only_bottom', 'both', 'neither')
 ONLY_TOP_COLOUR, ONLY_BOTTOM_COLOUR = (255, 140, 0), (0, 200, 255)
 
 
-def confusion(label: np.ndarray, pred: np.ndarray, num_classes: int) -> np.ndarray:
-    """(num_classes, num_classes) counts, rows true class, columns predicted."""
-    return np.bincount(label * num_classes + pred, minlength=num_classes**2).reshape(num_classes, num_classes)
-
-
 class CooperationCounter:
     """Accumulates, image by image, what :func:`main` reports."""
 
     def __init__(self, num_classes: int, ignore_index: int = 255) -> None:
         self.num_classes, self.ignore_index = num_classes, ignore_index
-        self.matrices = {o: np.zeros((num_classes, num_classes), np.int64) for o in OUTPUTS}
-        # The oracle as counts per class: hits (TP), misses (FN), false alarms (FP).
-        self.oracle = {k: np.zeros(num_classes, np.int64) for k in ('tp', 'fn', 'fp')}
+        # Per output and for the oracle: summed (intersection, union, prediction, label) per class.
+        self.areas = {o: np.zeros((4, num_classes)) for o in ANALYSED}
         self.agreement = dict.fromkeys(AGREEMENT, 0)
 
     def add(self, label: np.ndarray, top: np.ndarray, bottom: np.ndarray, mean: np.ndarray) -> None:
-        valid = label != self.ignore_index
-        label, top, bottom, mean = (a[valid].astype(np.int64) for a in (label, top, bottom, mean))
         for name, pred in zip(OUTPUTS, (top, bottom, mean)):
-            self.matrices[name] += confusion(label, pred, self.num_classes)
+            self.areas[name] += class_areas(pred, label, self.num_classes, self.ignore_index)
+        valid = label != self.ignore_index
+        label, top, bottom = (a[valid].astype(np.int64) for a in (label, top, bottom))
         top_right, bottom_right = top == label, bottom == label
         either = top_right | bottom_right
+        # The oracle (module docstring): a hit where either network is right; else a miss of the true
+        # class, and a false positive of class c where both said c.
         n = self.num_classes
-        self.oracle['tp'] += np.bincount(label[either], minlength=n)
-        self.oracle['fn'] += np.bincount(label[~either], minlength=n)
-        self.oracle['fp'] += np.bincount(top[~either & (top == bottom)], minlength=n)
+        hits, misses = np.bincount(label[either], minlength=n), np.bincount(label[~either], minlength=n)
+        false_alarms = np.bincount(top[~either & (top == bottom)], minlength=n)
+        self.areas['oracle'] += np.stack([hits, hits + misses + false_alarms, hits + false_alarms, hits + misses])
         for key, mask in zip(AGREEMENT, (top_right & ~bottom_right, bottom_right & ~top_right,
                                          top_right & bottom_right, ~either)):
             self.agreement[key] += int(mask.sum())
 
     def iou(self) -> Dict[str, np.ndarray]:
         """Per-class IoU (%) of each output; NaN for a class absent from labels and predictions."""
-        result = {}
-        with np.errstate(invalid='ignore', divide='ignore'):
-            for name, m in self.matrices.items():
-                tp = np.diag(m)
-                result[name] = 100 * tp / (m.sum(0) + m.sum(1) - tp)
-            o = self.oracle
-            result['oracle'] = 100 * o['tp'] / (o['tp'] + o['fn'] + o['fp'])
-        return result
+        return {name: class_iou(areas) for name, areas in self.areas.items()}
 
     def shares(self) -> Dict[str, float]:
         total = sum(self.agreement.values())

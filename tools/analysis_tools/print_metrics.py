@@ -5,11 +5,9 @@
 Reads the metrics mmengine's ``tools/test.py`` wrote (``WORK_DIR/<time>/<time>.json``).
 """
 import argparse
-import glob
-import json
-import os
 import sys
 
+from mmseg_ccl.evaluation import newest_metrics
 from mmseg_ccl.utils import OUTPUTS
 
 
@@ -17,12 +15,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('work_dir')
     args = parser.parse_args()
-    files = glob.glob(os.path.join(args.work_dir, '*', '*.json'))
-    if not files:
-        sys.exit(f'print_metrics: no metrics (*/*.json) under {args.work_dir}; run tools/test.py with --work-dir')
-    path = max(files, key=os.path.getmtime)
-    with open(path) as f:
-        metrics = json.load(f)
+    try:
+        path, metrics = newest_metrics(args.work_dir)
+    except FileNotFoundError as error:
+        sys.exit(f'print_metrics: {error}')
     rows = [(name, metrics.get(f'mIoU_{name}')) for name in OUTPUTS]
     if any(value is None for _, value in rows):
         rows = [('prediction', metrics.get('mIoU'))]

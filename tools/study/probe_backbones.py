@@ -25,6 +25,7 @@ import os.path as osp
 import sys
 from typing import Dict, List, Tuple
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from mmengine.config import Config
@@ -34,6 +35,7 @@ from mmengine.registry import init_default_scope
 import mmseg_ccl  # noqa: F401  (registers the modules)
 from mmseg.registry import DATASETS, MODELS
 from mmseg_ccl.apis import load_config
+from mmseg_ccl.evaluation import class_areas, class_iou
 
 
 def build_backbone(cfg: Config) -> torch.nn.Module:
@@ -89,14 +91,8 @@ def probe(train: Tuple[torch.Tensor, torch.Tensor], val: Tuple[torch.Tensor, tor
         optimizer.step()
     with torch.no_grad():
         pred = F.interpolate(classifier(vx), size=vy.shape[-2:], mode='bilinear', align_corners=False).argmax(1)
-    label = vy.long()
-    valid = label != ignore_index
-    ious = []
-    for c in range(num_classes):
-        truth, said = (label == c) & valid, (pred == c) & valid
-        if truth.any():
-            ious.append(((truth & said).sum() / (truth | said).sum()).item())
-    return 100 * sum(ious) / len(ious)
+    areas = class_areas(pred.numpy(), vy.long().numpy(), num_classes, ignore_index)
+    return float(np.nanmean(class_iou(areas, present_only=True)))
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmseg_ccl.apis import load_config
+from mmseg_ccl.evaluation import newest_metrics
 from mmseg_ccl.runtime import atomic_write
 from mmseg_ccl.utils import OUTPUTS
 
@@ -121,7 +122,7 @@ def train_and_score(suite: Suite, name: str, seed: int, run_dir: str, options: L
         val = val_as_test_options(suite.ensemble_config)
         run(['tools/test.py', suite.ensemble_config, merged, '--work-dir', run_dir, '--cfg-options', *options, *val],
             osp.join(run_dir, 'test.log'))
-        metrics = read_json(max(glob.glob(osp.join(run_dir, '*', '*.json')), key=osp.getmtime))
+        metrics = newest_metrics(run_dir)[1]
         result = dict(scores={o: metrics[f'mIoU_{o}'] for o in OUTPUTS}, seconds=None)
         result['cooperation'] = cooperation(suite.ensemble_config, merged, osp.join(run_dir, 'cooperation'), options)
         return result
