@@ -5,20 +5,18 @@
 #   tools/test.py configs/ccl/voc_xcep_r101_whole-image-eval.py CHECKPOINT
 # For another VOC config, write the same lines with its name as _base_.
 _base_ = './voc_xcep_r101.py'
+# mmseg's VOC resize, no crop; the base's loading steps, the label map loaded after
+# the resize so that it keeps its full size.
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    _base_.test_pipeline[0],
     dict(type='Resize', scale=(2048, 512), keep_ratio=True),
-    dict(type='LoadCheckedAnnotations', num_classes=21),
+    _base_.test_pipeline[1],
     dict(type='PackSegInputs')
 ]
+# --tta: mmseg's views (configs/_base_/datasets/tta_views.py) around the same steps.
 tta_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(
-        type='TestTimeAug',
-        transforms=[[dict(type='Resize', scale_factor=r, keep_ratio=True) for r in [1.0, 0.5, 0.75, 1.25, 1.5, 1.75]],
-                    [dict(type='RandomFlip', prob=0., direction='horizontal'),
-                     dict(type='RandomFlip', prob=1., direction='horizontal')],
-                    [dict(type='LoadCheckedAnnotations', num_classes=21)], [dict(type='PackSegInputs')]])
+    test_pipeline[0],
+    dict(type='TestTimeAug', transforms=_base_.tta_views + [test_pipeline[2:3], test_pipeline[3:]])
 ]
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader

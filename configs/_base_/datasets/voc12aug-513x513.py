@@ -3,7 +3,7 @@
 # validation and test. Layout and how to make it: docs/usage.md, "Prepare the
 # data"; CheckedPascalVOCDataset names what is missing. Label maps are checked
 # as they load (LoadCheckedAnnotations): a bad one stops the run, naming it.
-_base_ = 'mmseg::_base_/datasets/pascal_voc12_aug.py'
+_base_ = ['mmseg::_base_/datasets/pascal_voc12_aug.py', './tta_views.py']
 dataset_type = 'CheckedPascalVOCDataset'
 data_root = 'data/VOCdevkit/VOC2012'
 crop_size = (513, 513)
@@ -30,20 +30,11 @@ test_pipeline = [
     dict(type='EvalCenterCrop', crop_size=crop_size),
     dict(type='PackSegInputs', meta_keys=meta_keys)
 ]
-# --tta: the same crop, seen at six scales and flipped; scores are averaged back
-# on the crop. The first view (scale 1.0, not flipped) gives the label.
-img_ratios = [1.0, 0.5, 0.75, 1.25, 1.5, 1.75]
+# --tta: the same crop, seen in each of mmseg's views (tta_views.py); scores are
+# averaged back on the crop.
 tta_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadCheckedAnnotations', num_classes=21),
-    dict(type='ResizeShortestEdge', scale=513, max_size=4096),
-    dict(type='EvalCenterCrop', crop_size=crop_size),
-    dict(
-        type='TestTimeAug',
-        transforms=[[dict(type='Resize', scale_factor=r, keep_ratio=True) for r in img_ratios],
-                    [dict(type='RandomFlip', prob=0., direction='horizontal'),
-                     dict(type='RandomFlip', prob=1., direction='horizontal')],
-                    [dict(type='PackSegInputs', meta_keys=meta_keys)]])
+    *test_pipeline[:4],
+    dict(type='TestTimeAug', transforms=_base_.tta_views + [test_pipeline[4:]])
 ]
 dataset_train = dict(
     type=dataset_type,
