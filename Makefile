@@ -5,7 +5,7 @@ PY := .venv/bin/python
 COMPAT_PY := .venv-compat/bin/python
 DEMO_DIR := work_dirs/demo_ccl
 
-.PHONY: install install-compat lint test test-fast test-compat demo
+.PHONY: install install-compat lint test test-fast test-gpu test-compat demo
 install:
 	bash tools/install.sh
 
@@ -18,12 +18,22 @@ lint: install
 
 # One test worker per core (pytest-xdist); `pytest tests/...` alone runs in one process.
 test: install
-	$(PY) -m pytest tests -q -n logical
+	$(PY) -m pytest tests -q -n logical -m "not gpu"
 
 # Everything but the tests marked `slow` (end to end through the tools, installs, packaging,
 # distributed runs, kill and resume, study runs): a few minutes, for the edit-test loop.
 test-fast: install
-	$(PY) -m pytest tests -q -n logical -m "not slow"
+	$(PY) -m pytest tests -q -n logical -m "not slow and not gpu"
+
+# The tests marked `gpu`, one at a time, with their prints (iteration time, peak memory): the paper's
+# VOC model on CUDA in fp32 and with --amp, resumed and tested, and tools/dist_train.sh over every
+# visible GPU. Without a visible CUDA GPU it says so and fails. On a machine whose packages are
+# installed otherwise: make test-gpu PY=python3 INSTALL=
+INSTALL ?= install
+test-gpu: $(INSTALL)
+	@$(PY) -c "import sys, torch; sys.exit(0 if torch.cuda.is_available() else \
+		'make test-gpu: no visible CUDA GPU (torch.cuda.is_available() is False)')"
+	$(PY) -m pytest tests -q -s -m gpu -p no:xdist
 
 # The compatibility suite (tests marked `compat`) on the oldest tested set.
 test-compat: install-compat

@@ -10,6 +10,13 @@ from helpers import run
 register_all_modules(init_default_scope=True)
 
 
+def pytest_runtest_setup(item):
+    """A ``gpu`` test fails, saying why, where no CUDA GPU is visible: it never passes unrun."""
+    if item.get_closest_marker('gpu') and not torch.cuda.is_available():
+        pytest.fail('no visible CUDA GPU (torch.cuda.is_available() is False): the gpu tests need one; '
+                    'make test runs the rest', pytrace=False)
+
+
 @pytest.fixture
 def seeded():
     torch.manual_seed(0)
