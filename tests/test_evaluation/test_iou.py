@@ -1,14 +1,15 @@
 """mmseg_ccl/evaluation: per-class IoU for the tools (mmseg's computation) and a run's newest metrics."""
 import json
 import os
-import subprocess
+import re
+import sys
 
 import numpy as np
 import pytest
 
 from mmseg_ccl.evaluation import class_areas, class_iou, newest_metrics
 
-from helpers import PY, ROOT
+from helpers import load_tool
 
 LABEL = np.array([[0, 0, 1, 1], [2, 2, 255, 255]])
 PRED = np.array([[0, 1, 1, 1], [3, 2, 0, 0]])  # the two 0s under the ignored labels do not count
@@ -43,9 +44,9 @@ def test_newest_metrics_is_the_last_written(tmp_path):
     assert metrics == {'mIoU': 2.0} and path.endswith('20261204_100000.json')
 
 
-def test_no_metrics_names_the_folder(tmp_path):
+def test_no_metrics_names_the_folder(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match=str(tmp_path)):
         newest_metrics(str(tmp_path))
-    result = subprocess.run([PY, 'tools/analysis_tools/print_metrics.py', str(tmp_path)], cwd=ROOT,
-                            capture_output=True, text=True)
-    assert result.returncode != 0 and f'no metrics (*/*.json) under {tmp_path}' in result.stderr
+    monkeypatch.setattr(sys, 'argv', ['print_metrics.py', str(tmp_path)])
+    with pytest.raises(SystemExit, match=re.escape(f'print_metrics: no metrics (*/*.json) under {tmp_path}')):
+        load_tool('tools/analysis_tools/print_metrics.py').main()
