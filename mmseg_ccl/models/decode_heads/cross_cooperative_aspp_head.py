@@ -12,12 +12,12 @@ import torch.nn as nn
 from torch import Tensor
 
 from mmseg.models.decode_heads import DepthwiseSeparableASPPHead
-from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import SampleList
 
 from ...utils import BRANCHES
+from .dual_branch_decode_head import DualBranchDecodeHead, Pair, check_pair
 
 # Per direction, the (receiver, sender) branch indices of each exchange.
 ROUTES = {'cross': ((0, 1), (1, 0)), 'top_to_bottom': ((1, 0), ), 'none': ()}
@@ -27,16 +27,6 @@ FUSIONS = {'concat': 'ConcatFusion', 'add': 'AddFusion', 'reduced': 'ReducedFusi
 # (the ASPP output entering the decoder), and the decoder's low-level projection and separable convs.
 COOPERATION_POINTS = ('backbone', 'aspp', 'aspp_out', 'decoder')
 
-Pair = Tuple[Tensor, Tensor]
-
-
-def _pair(key: str, value: Sequence, kind: type = int) -> tuple:
-    """Check that ``value`` is one entry per branch, (top, bottom)."""
-    if not isinstance(value, (list, tuple)) or len(value) != 2 or not all(isinstance(v, kind) for v in value):
-        raise TypeError(f'CrossCooperativeASPPHead: {key} must be a pair of {kind.__name__} (top, bottom), '
-                        f'got {value!r}')
-    return tuple(value)
-
 
 def _one_of(key: str, value: str, allowed: Sequence[str]) -> str:
     if value not in allowed:
@@ -45,7 +35,7 @@ def _one_of(key: str, value: str, allowed: Sequence[str]) -> str:
 
 
 @MODELS.register_module()
-class CrossCooperativeASPPHead(BaseDecodeHead):
+class CrossCooperativeASPPHead(DualBranchDecodeHead):
     """Cross Cooperative Learning head: two DeepLabV3+ heads in lockstep.
 
     Each branch is an mmseg :class:`DepthwiseSeparableASPPHead` (so one
@@ -57,15 +47,12 @@ class CrossCooperativeASPPHead(BaseDecodeHead):
     (paper, eq. 1; the weights are ours).
 
     Args:
-        in_channels: High-level feature channels (top, bottom).
-        c1_in_channels: Low-level feature channels (top, bottom).
-        in_index: Index of the high-level feature in each backbone's outputs.
-        c1_in_index: Index of the low-level feature in each backbone's outputs.
+        in_channels, c1_in_channels, in_index, c1_in_index: Each branch's
+            features, as :class:`DualBranchDecodeHead` takes them.
         c1_channels: Channels of the low-level 1x1 projection.
         dilations: ASPP dilations; 1 is the 1x1 branch.
-        direction: ``'cross'`` (CCL: both receive), ``'top_to_bottom'``
-            (FSCN: only the bottom receives) or ``'none'`` (two independent
-            networks trained jointly: an ensemble).
+        direction: ``'cross'`` (CCL: both receive), ``'top_to_bottom'`` (FSCN:
+            the bottom receives) or ``'none'`` (a jointly trained ensemble).
         fusion: ``'reduced'`` (default, docs/method.md), ``'add'``,
             ``'concat'`` or a fusion config: any module in mmseg's ``MODELS``
             built with ``own_channels, other_channels, norm_cfg,
@@ -76,13 +63,10 @@ class CrossCooperativeASPPHead(BaseDecodeHead):
         cooperation_points: The points that exchange, a subset of
             ``COOPERATION_POINTS``; the rest run as in two separate heads.
         exchange_before_classifier: ``False`` leaves the last decoder layer
-            out of the exchange, so that each classifier reads only its own
-            network's features (ours: a cooperation that keeps the two
-            networks' predictions apart, docs/method.md).
+            out of the exchange: each classifier reads only its own network.
         loss_weights: Weights of the top and bottom losses.
-        **kwargs: ``channels``, ``num_classes``, ``norm_cfg``, ``loss_decode``
-            and the rest of :class:`BaseDecodeHead`'s arguments, shared by both
-            branches.
+        **kwargs: :class:`BaseDecodeHead`'s arguments (``channels``,
+            ``num_classes``, ``loss_decode``, ...), shared by both branches.
     """
 
     def __init__(self,
@@ -101,7 +85,7 @@ class CrossCooperativeASPPHead(BaseDecodeHead):
                  init_cfg: Optional[dict] = None,
                  **kwargs) -> None:
         # Each branch owns its classifier and initialises it; this head has none.
-        super().__init__(in_channels=in_channels, in_index=in_index, init_cfg=init_cfg, **kwargs)
+        super().__init__(in_channels, c1_in_channels, in_index, c1_in_index, init_cfg=init_cfg, **kwargs)
         del self.conv_seg, self.dropout
 
         fusion = dict(type=FUSIONS[_one_of('fusion', fusion, FUSIONS)]) if isinstance(fusion, str) else fusion
@@ -109,12 +93,7 @@ class CrossCooperativeASPPHead(BaseDecodeHead):
             raise ValueError(f'CrossCooperativeASPPHead: unknown cooperation_points '
                              f'{[p for p in cooperation_points if p not in COOPERATION_POINTS] or cooperation_points!r}'
                              f'; expected a sequence of {COOPERATION_POINTS}')
-        self.c1_in_channels = _pair('c1_in_channels', c1_in_channels)
-        self.c1_in_index = _pair('c1_in_index', c1_in_index)
-        if min(self.c1_in_channels) <= 0:
-            raise ValueError(f'CrossCooperativeASPPHead: c1_in_channels must be positive (DeepLabV3+ decoder), '
-                             f'got {self.c1_in_channels}')
-        self.loss_weights = _pair('loss_weights', tuple(float(w) for w in loss_weights), float)
+        self.loss_weights = check_pair(type(self).__name__, 'loss_weights', tuple(map(float, loss_weights)), float)
         self.detach = detach
         self.exchange_before_classifier = exchange_before_classifier
 
@@ -149,15 +128,6 @@ class CrossCooperativeASPPHead(BaseDecodeHead):
                     aspp_out=[head.channels],
                     decoder=decoder if self.exchange_before_classifier else decoder[:-1])
 
-    def _init_inputs(self, in_channels, in_index, input_transform) -> None:
-        """Per-branch inputs instead of :class:`BaseDecodeHead`'s single one."""
-        if input_transform is not None:
-            raise ValueError('CrossCooperativeASPPHead: input_transform is not supported; '
-                             'pick each branch\'s features with in_index / c1_in_index')
-        self.input_transform = None
-        self.in_channels = _pair('in_channels', in_channels)
-        self.in_index = _pair('in_index', in_index)
-
     def _exchange(self, point: str, layer: int, feats: Pair) -> Pair:
         """Each receiver fuses the sender's feature into its own at ``layer`` of ``point``
         (its index among the point's exchanges); unchanged where the point is off or the layer
@@ -169,30 +139,6 @@ class CrossCooperativeASPPHead(BaseDecodeHead):
                 other = feats[sender].detach() if self.detach else feats[sender]
                 fused[receiver] = fusions[point][layer](feats[receiver], other)
         return fused[0], fused[1]
-
-    def check_feature_channels(self, branch: int, channels: Sequence[int]) -> None:
-        """Check that ``in_index`` / ``c1_in_index`` of ``branch`` pick features with the
-        expected channels, given the channels of each feature its backbone returns."""
-        name = BRANCHES[branch]
-        for index_key, channels_key in (('in_index', 'in_channels'), ('c1_in_index', 'c1_in_channels')):
-            index, expected = getattr(self, index_key)[branch], getattr(self, channels_key)[branch]
-            if not -len(channels) <= index < len(channels):
-                raise IndexError(f'CrossCooperativeASPPHead: {index_key}[{name}]={index}, but the {name} backbone '
-                                 f'returns {len(channels)} features')
-            if channels[index] != expected:
-                raise ValueError(f'CrossCooperativeASPPHead: {channels_key}[{name}]={expected}, but the {name} '
-                                 f'backbone\'s feature {index} has {channels[index]} channels')
-
-    def _transform_inputs(self, inputs: Tuple[Sequence[Tensor], Sequence[Tensor]]) -> Tuple[Pair, Pair]:
-        """Pick and check (high-level, low-level) features of each branch."""
-        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
-            raise TypeError('CrossCooperativeASPPHead expects (top_features, bottom_features) from a '
-                            f'DualBackbone, got {type(inputs).__name__} of length {len(inputs)}')
-        for b, feats in enumerate(inputs):
-            self.check_feature_channels(b, [f.shape[1] for f in feats])
-        top, bottom = inputs
-        return ((top[self.in_index[0]], bottom[self.in_index[1]]),
-                (top[self.c1_in_index[0]], bottom[self.c1_in_index[1]]))
 
     def forward(self, inputs: Tuple[Sequence[Tensor], Sequence[Tensor]]) -> Pair:
         """Returns the (top, bottom) logits at the low-level feature's stride.
