@@ -6,6 +6,7 @@ time and peak memory; nothing about speed is asserted. Without a visible GPU eac
 saying so (conftest.py)."""
 import glob
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -31,7 +32,7 @@ def schedule(iters, val_interval):
 
 @pytest.fixture(scope='module')
 def voc_root(tmp_path_factory):
-    """Images of VOC's sizes: three to train on (VOC train and SBD), two to validate on, one thin."""
+    """Images of VOC's sizes: three to train on (VOC train and SBD), two to validate on."""
     root = tmp_path_factory.mktemp('gpu') / 'data'
     make_voc_fixture(root, train=((375, 500), (500, 333)), aug=((333, 500), ), val=((375, 500), (500, 281)))
     return str(root / 'VOCdevkit' / 'VOC2012')
@@ -43,17 +44,19 @@ def data_options(voc_root):
             f'val_dataloader.dataset.data_root={voc_root}', f'test_dataloader.dataset.data_root={voc_root}']
 
 
-def report(work_dir, label):
-    """Prints the median iteration time after the first two (cuDNN's autotuning) and the peak
-    memory mmengine logged; returns the training log's entries."""
+def logged_steps(work_dir):
+    """The training iterations the newest run under ``work_dir`` logged."""
     scalars = sorted(glob.glob(os.path.join(work_dir, '*', 'vis_data', 'scalars.json')))[-1]
-    entries = [json.loads(line) for line in open(scalars)]
-    steps = [e for e in entries if 'loss' in e]
-    seconds = statistics.median(e['time'] for e in steps[2:] or steps)
-    print(f'\n{label}: {seconds:.3f} s an iteration (median of iterations {len(steps[:2]) + 1}-{len(steps)}), '
-          f'peak memory {max(e["memory"] for e in steps)} MiB ({torch.cuda.get_device_name(0)}, torch '
-          f'{torch.__version__})')
-    return steps
+    return [entry for entry in map(json.loads, open(scalars)) if 'loss' in entry]
+
+
+def report(steps, label):
+    """Prints the median iteration time after the first two (cuDNN's autotuning) and the peak
+    memory mmengine logged."""
+    timed = steps[2:] or steps
+    print(f'\n{label}: {statistics.median(e["time"] for e in timed):.3f} s an iteration (median of iterations '
+          f'{timed[0]["step"]}-{timed[-1]["step"]}), peak memory {max(e["memory"] for e in steps)} MiB '
+          f'({torch.cuda.get_device_name(0)}, torch {torch.__version__})')
 
 
 @pytest.mark.parametrize('amp', [False, True], ids=['fp32', 'amp'])
@@ -61,14 +64,15 @@ def test_paper_config_trains_resumes_and_tests_on_cuda(amp, voc_root, tmp_path):
     work_dir = str(tmp_path / 'work')
     extra = ['--amp'] if amp else []
     options = ['--cfg-options', *OPTIONS, *data_options(voc_root)]
-    run('tools/train.py', CONFIG, '--work-dir', work_dir, *extra, *options, *schedule(4, 4))
-    assert os.path.isfile(os.path.join(work_dir, 'iter_4.pth'))
-    result = run('tools/train.py', CONFIG, '--work-dir', work_dir, '--resume', *extra, *options, *schedule(6, 4))
+    run('tools/train.py', CONFIG, '--work-dir', work_dir, *extra, *options, *schedule(6, 6))
+    steps = logged_steps(work_dir)
+    report(steps, f'{CONFIG}, batch 6, 513x513, {"--amp" if amp else "fp32"}')
+    assert [e['step'] for e in steps] == list(range(1, 7)) and all(math.isfinite(e['loss']) for e in steps)
+    assert os.path.isfile(os.path.join(work_dir, 'iter_6.pth'))
+    result = run('tools/train.py', CONFIG, '--work-dir', work_dir, '--resume', *extra, *options, *schedule(8, 6))
     assert 'resumed' in (result.stdout + result.stderr).lower()
-    steps = report(work_dir, f'{CONFIG}, batch 6, 513x513, {"--amp" if amp else "fp32"}')
-    assert all(torch.isfinite(torch.tensor(e['loss'])) for e in steps)
-    assert steps[-1]['step'] == 6
-    run('tools/test.py', CONFIG, os.path.join(work_dir, 'iter_6.pth'), '--work-dir', os.path.join(work_dir, 'test'),
+    assert [e['step'] for e in logged_steps(work_dir)] == [7, 8]
+    run('tools/test.py', CONFIG, os.path.join(work_dir, 'iter_8.pth'), '--work-dir', os.path.join(work_dir, 'test'),
         *options)
     metrics = newest_metrics(os.path.join(work_dir, 'test'))[1]
     assert all(0 <= metrics[f'mIoU_{o}'] <= 100 for o in ('top', 'bottom', 'mean'))
@@ -83,7 +87,7 @@ def test_dist_train_over_every_visible_gpu(voc_root, tmp_path):
     assert 'Distributed training: True' in output and f'GPU number: {gpus}' in output
     # The config's SyncBN stays SyncBN (mmengine reverts it to BN only when not distributed).
     assert 'reverted to BatchNormXd' not in output
-    report(work_dir, f'{CONFIG}, tools/dist_train.sh on {gpus} GPU(s), batch 6 each')
+    report(logged_steps(work_dir), f'{CONFIG}, tools/dist_train.sh on {gpus} GPU(s), batch 6 each')
     assert os.path.isfile(os.path.join(work_dir, 'iter_4.pth'))
 
 
