@@ -173,16 +173,19 @@ class CrossCooperativeASPPHead(DualBranchDecodeHead):
         seg_label = self._stack_batch_gt(batch_data_samples)
         labels = seg_label.squeeze(1)
         valid = labels != self.ignore_index
+        num_valid = valid.sum().clamp(min=1)
         loss_modules = self.loss_decode if isinstance(self.loss_decode, nn.ModuleList) else [self.loss_decode]
         losses = {}
         for name, logits, weight in zip(BRANCHES, seg_logits, self.loss_weights):
             logits = resize(logits, size=seg_label.shape[2:], mode='bilinear', align_corners=self.align_corners)
             seg_weight = self.sampler.sample(logits, seg_label) if self.sampler is not None else None
-            for loss in loss_modules:
-                value = weight * loss(logits, labels, weight=seg_weight, ignore_index=self.ignore_index)
-                losses[f'{loss.loss_name}_{name}'] = losses.get(f'{loss.loss_name}_{name}', 0) + value
+            for loss_module in loss_modules:
+                key = f'{loss_module.loss_name}_{name}'
+                value = loss_module(logits, labels, weight=seg_weight, ignore_index=self.ignore_index)
+                value = value * weight if weight != 1.0 else value
+                losses[key] = losses[key] + value if key in losses else value
             correct = (logits.argmax(dim=1) == labels) & valid
-            losses[f'acc_seg_{name}'] = correct.sum() * 100.0 / valid.sum().clamp(min=1)
+            losses[f'acc_seg_{name}'] = correct.sum() * 100.0 / num_valid
         return losses
 
     def predict_by_feat(self, seg_logits: Pair, batch_img_metas: List[dict]) -> Tensor:
