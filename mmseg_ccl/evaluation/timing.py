@@ -1,6 +1,8 @@
-"""Interleaved wall-clock timing of several callables, for side-by-side cost ratios."""
+"""Interleaved wall-clock timing of several callables, and an interval for a median of
+their per-round ratios, for side-by-side cost comparisons."""
+import math
 import time
-from typing import Callable, Dict, Hashable, List, Optional
+from typing import Callable, Dict, Hashable, List, Optional, Sequence, Tuple
 
 
 def interleaved_times(calls: Dict[Hashable, Callable[[], object]], rounds: int, warmup: int = 1,
@@ -25,3 +27,21 @@ def interleaved_times(calls: Dict[Hashable, Callable[[], object]], rounds: int, 
             if round_index >= warmup:
                 times[name].append(time.perf_counter() - start)
     return times
+
+
+def median_interval(values: Sequence[float], level: float = 0.95) -> Tuple[float, float]:
+    """Distribution-free interval for the median of ``values``.
+
+    The order statistics ``x(k)`` and ``x(n + 1 - k)`` with the largest ``k``
+    whose tail ``P(B < k)``, ``B ~ Binomial(n, 1/2)``, is at most
+    ``(1 - level) / 2``: the interval covers the median with probability at
+    least ``level`` whatever the (continuous) distribution. ``(-inf, inf)``
+    where ``values`` are too few for ``level`` (fewer than 6 at 95 %).
+    """
+    ordered = sorted(values)
+    n = len(ordered)
+    k, tail = 0, 0.0  # tail = P(B < k)
+    while k < n and tail + math.comb(n, k) / 2**n <= (1 - level) / 2:
+        tail += math.comb(n, k) / 2**n
+        k += 1
+    return (ordered[k - 1], ordered[n - k]) if k else (-math.inf, math.inf)

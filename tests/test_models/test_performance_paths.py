@@ -121,6 +121,16 @@ def test_time_ratios_are_paired_by_round():
     assert ratio['median'] == 1.0 and ratio['n'] == 3
     assert ratio['iqr'] == pytest.approx(statistics.quantiles([0.5, 1.0, 2.0], n=4)[2] - 0.5)
     assert statistics.median(model) / statistics.median(reference) == 0.6  # what an unpaired ratio would say
+    assert ratio['ci95'] is None  # too few rounds for a 95 % interval of the median
+    rounds = benchmark.paired_ratio([1.0, 10.0, 3.0, 4.0, 2.0, 1.5], [1.0, 5.0, 6.0, 2.0, 1.0, 1.0])
+    assert rounds['ci95'] == [0.5, 2.0]  # 6 rounds: the smallest and largest per-round ratio
+
+
+def test_benchmark_refuses_fp16_loss_scaling_on_cpu():
+    result = subprocess.run([sys.executable, 'tools/analysis_tools/benchmark.py', 'configs/ccl/demo_ccl.py',
+                             '--device', 'cpu', '--amp', '--amp-dtype', 'float16'],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 2 and '--amp-dtype float16' in result.stderr and 'CUDA only' in result.stderr
 
 
 @pytest.mark.slow
@@ -149,4 +159,5 @@ def test_benchmark_tool_prints_ratios_and_json(tmp_path):
         'flops']
     for r in results.values():
         assert r['latency']['n'] == 2 and r['step']['n'] == 2 and r['latency']['median'] > 0
+        assert r['ratio_ci95'] == dict(latency=None, step=None)  # 2 rounds bound no 95 % interval
         assert len(r['samples']['step']) == 2 and r['memory_mib'] > 0

@@ -2,7 +2,8 @@
 
     python tools/analysis_tools/benchmark.py CONFIG [CONFIG ...] --reference CONFIG
         [--shape 513 513] [--batch 2] [--rounds 5] [--warmup 1] [--device cpu|cuda]
-        [--amp] [--channels-last] [--compile] [--cfg-options KEY=VALUE ...] [--out results.json]
+        [--amp] [--amp-dtype float16|bfloat16] [--channels-last] [--compile]
+        [--cfg-options KEY=VALUE ...] [--out results.json]
 
 A config is a file path or one of mmseg's shipped configs as ``mmseg::<dir>/<file>.py``,
 optionally followed by overrides for it alone, each after a ``#``:
@@ -12,7 +13,9 @@ round times each model once, every other round in reverse order), so that the ma
 noise hits every model alike; each figure is also given as a ratio to the ``--reference``
 model. Time ratios are paired: the median over rounds of (model's time / reference's time
 in the same round), with the inter-quartile range of those per-round ratios, which drift
-of the machine's speed between rounds does not widen. Auxiliary heads are removed (they
+of the machine's speed between rounds does not widen, and a distribution-free 95 %
+interval for that median (order statistics; bounded from 6 rounds on, 30 rounds give the
+10th and 21st smallest ratios). Auxiliary heads are removed (they
 do not predict and are not part of the method); SyncBN becomes BN.
 
 * FLOPs: mmengine's ``get_model_complexity_info`` (multiply-adds, as mmseg's
@@ -26,9 +29,9 @@ do not predict and are not part of the method); SyncBN becomes BN.
   process (peak RSS only ever grows within one process).
 """
 import argparse
-import contextlib
 import json
 import logging
+import math
 import multiprocessing as mp
 import os
 import resource
@@ -50,7 +53,7 @@ import mmseg_ccl  # noqa: F401
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg_ccl.apis import load_config
-from mmseg_ccl.evaluation.timing import interleaved_times
+from mmseg_ccl.evaluation.timing import interleaved_times, median_interval
 
 
 def build(cfg: Config, args: argparse.Namespace) -> torch.nn.Module:
@@ -91,11 +94,12 @@ class Bench:
         if args.channels_last:
             self.test_data['inputs'] = self.test_data['inputs'].contiguous(memory_format=torch.channels_last)
         optimizer = torch.optim.SGD(self.model.parameters(), lr=1e-4, momentum=0.9)
-        # mmengine's AmpOptimWrapper (fp16 + loss scaling) runs on GPUs only; on CPU, bf16 autocast.
-        on_gpu = args.device.startswith('cuda')
-        self.optim = AmpOptimWrapper(optimizer=optimizer) if args.amp and on_gpu else OptimWrapper(optimizer)
-        self.autocast = torch.autocast(args.device.split(':')[0], dtype=torch.float16 if on_gpu else torch.bfloat16,
-                                       enabled=args.amp)
+        # fp16: mmengine's AmpOptimWrapper (autocast and loss scaling, as ``tools/train.py --amp``), GPUs only;
+        # bf16: autocast alone, no loss scaling.
+        dtype = getattr(torch, args.amp_dtype)
+        loss_scaling = args.amp and dtype == torch.float16
+        self.optim = AmpOptimWrapper(optimizer=optimizer) if loss_scaling else OptimWrapper(optimizer)
+        self.autocast = torch.autocast(args.device.split(':')[0], dtype=dtype, enabled=args.amp and not loss_scaling)
         self.latency: List[float] = []
         self.step: List[float] = []
         self.memory = float('nan')
@@ -123,7 +127,7 @@ class Bench:
         on_gpu = self.args.device.startswith('cuda')
         if on_gpu:
             torch.cuda.reset_peak_memory_stats()
-        with self.autocast if not isinstance(self.optim, AmpOptimWrapper) else contextlib.nullcontext():
+        with self.autocast:
             self.model.train_step(self.train_data, self.optim)
         if on_gpu:
             self.memory = torch.cuda.max_memory_allocated() / 2**20
@@ -166,8 +170,16 @@ def summarise(values: List[float]) -> Dict[str, float]:
 
 
 def paired_ratio(values: List[float], reference: List[float]) -> Dict[str, float]:
-    """Median and IQR of per-round ratios ``values[i] / reference[i]``."""
-    return summarise([v / r for v, r in zip(values, reference)])
+    """Median, IQR and 95 % interval of the median (``ci95``, ``None`` where unbounded) of the
+    per-round ratios ``values[i] / reference[i]``."""
+    ratios = [v / r for v, r in zip(values, reference)]
+    interval = median_interval(ratios)
+    return dict(summarise(ratios), ci95=None if math.isinf(interval[0]) else list(interval))
+
+
+def interval(result: dict, kind: str) -> str:
+    bounds = result['ratio_ci95'][kind]
+    return f' [{bounds[0]:.3f}, {bounds[1]:.3f}]' if bounds else ''
 
 
 def main() -> None:
@@ -179,14 +191,20 @@ def main() -> None:
     parser.add_argument('--rounds', type=int, default=5, help='timed rounds; 0 for parameters and FLOPs only')
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
-    parser.add_argument('--amp', action='store_true',
-                        help='CUDA: fp16 with loss scaling (mmengine AmpOptimWrapper); CPU: bf16 autocast')
+    parser.add_argument('--amp', action='store_true', help='mixed precision, in --amp-dtype')
+    parser.add_argument('--amp-dtype', choices=['float16', 'bfloat16'],
+                        help='float16: autocast with loss scaling (mmengine AmpOptimWrapper, as tools/train.py --amp; '
+                        'CUDA only, the default there); bfloat16: autocast without loss scaling (the default on CPU)')
     parser.add_argument('--channels-last', action='store_true')
     parser.add_argument('--compile', action='store_true')
     parser.add_argument('--no-memory', action='store_true', help='skip the CPU memory processes')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
     parser.add_argument('--out', help='write the results as JSON here too')
     args = parser.parse_args()
+    on_gpu = args.device.startswith('cuda')
+    args.amp_dtype = args.amp_dtype or ('float16' if on_gpu else 'bfloat16')
+    if args.amp and args.amp_dtype == 'float16' and not on_gpu:
+        parser.error('--amp-dtype float16 (loss scaling with mmengine\'s AmpOptimWrapper) runs on CUDA only')
     warnings.filterwarnings('ignore', category=UserWarning)
     reference = args.reference or args.configs[0]
     names = list(dict.fromkeys(args.configs + [reference]))
@@ -217,7 +235,8 @@ def main() -> None:
             params=bench.params, flops=flops[bench.name], latency=summarise(bench.latency),
             step=summarise(bench.step), memory_mib=bench.memory,
             samples=dict(latency=bench.latency, step=bench.step),
-            ratio_iqr=dict(latency=latency_ratio['iqr'], step=step_ratio['iqr']))
+            ratio_iqr=dict(latency=latency_ratio['iqr'], step=step_ratio['iqr']),
+            ratio_ci95=dict(latency=latency_ratio['ci95'], step=step_ratio['ci95']))
         results[bench.name]['ratio'] = dict(
             params=bench.params / ref_bench.params, flops=flops[bench.name] / flops[reference],
             latency=latency_ratio['median'], step=step_ratio['median'],
@@ -225,10 +244,12 @@ def main() -> None:
 
     setting = (f'device={args.device} shape={args.shape[0]}x{args.shape[1]} (train steps padded to each '
                f'config\'s crop) train batch={args.batch} '
-               f'rounds={args.rounds} amp={args.amp} channels_last={args.channels_last} compile={args.compile} '
+               f'rounds={args.rounds} amp={args.amp and args.amp_dtype} channels_last={args.channels_last} '
+               f'compile={args.compile} '
                f'torch={torch.__version__} threads={torch.get_num_threads()}')
     memory_kind = 'CUDA peak' if args.device.startswith('cuda') else 'peak RSS growth'
-    print(f'\n{setting}\nratios (x) to {reference}; time ratios paired by round, ± their IQR\n')
+    print(f'\n{setting}\nratios (x) to {reference}; time ratios paired by round: median ± IQR '
+          f'[95 % interval of the median]\n')
     print(f'| config | params (M) | FLOPs (G) | latency bs1 (ms, median ± IQR) | train step (ms, median ± IQR) '
           f'| memory (MiB, {memory_kind}) |')
     print('|---|---|---|---|---|---|')
@@ -237,9 +258,9 @@ def main() -> None:
         print(f'| {os.path.basename(name).replace("|", "/")} | {r["params"] / 1e6:.2f} ({x["params"]:.3f}x) '
               f'| {r["flops"] / 1e9:.4g} ({x["flops"]:.3f}x) '
               f'| {r["latency"]["median"] * 1e3:.0f} ± {r["latency"]["iqr"] * 1e3:.0f} '
-              f'({x["latency"]:.2f}x ± {r["ratio_iqr"]["latency"]:.2f}) '
+              f'({x["latency"]:.2f}x ± {r["ratio_iqr"]["latency"]:.2f}{interval(r, "latency")}) '
               f'| {r["step"]["median"] * 1e3:.0f} ± {r["step"]["iqr"] * 1e3:.0f} '
-              f'({x["step"]:.2f}x ± {r["ratio_iqr"]["step"]:.2f}) '
+              f'({x["step"]:.2f}x ± {r["ratio_iqr"]["step"]:.2f}{interval(r, "step")}) '
               f'| {r["memory_mib"]:.0f} ({x["memory"]:.2f}x) |')
     report = dict(setting=setting, reference=reference, results=results)
     print('\n' + json.dumps(report, indent=1))
