@@ -3,7 +3,7 @@
     python tools/analysis_tools/benchmark.py CONFIG [CONFIG ...] --reference CONFIG
         [--shape 513 513] [--batch 2] [--rounds 5] [--warmup 1] [--device cpu|cuda]
         [--amp] [--amp-dtype float16|bfloat16] [--channels-last] [--compile]
-        [--cfg-options KEY=VALUE ...] [--out results.json]
+        [--profile STEPS] [--trace-dir DIR] [--cfg-options KEY=VALUE ...] [--out results.json]
 
 A config is a file path or one of mmseg's shipped configs as ``mmseg::<dir>/<file>.py``,
 optionally followed by overrides for it alone, each after a ``#``:
@@ -27,6 +27,12 @@ do not predict and are not part of the method); SyncBN becomes BN.
   the peak resident set size over two training steps after the model is built
   (activations, gradients, optimiser state), measured for each model in a fresh
   process (peak RSS only ever grows within one process).
+* profile (``--profile STEPS``): ``torch.profiler`` of that many training steps of each
+  model after ``--warmup`` ones, per step by part of the model (data, backbone, head,
+  exchange, loss, optimiser; backward operations with their forward's part) and by kind
+  of operation (convolution, resize, concatenation, synchronisation, ...): CPU time in
+  operations, GPU kernel time and kernel launches, against the reference
+  (``mmseg_ccl.evaluation.step_profile``); ``--trace-dir`` also writes Chrome traces.
 """
 import argparse
 import json
@@ -38,7 +44,7 @@ import resource
 import statistics
 import sys
 import warnings
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import torch
 from mmengine.analysis import get_model_complexity_info
@@ -53,6 +59,7 @@ import mmseg_ccl  # noqa: F401
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg_ccl.apis import load_config
+from mmseg_ccl.evaluation.step_profile import breakdown_table, profile_steps
 from mmseg_ccl.evaluation.timing import interleaved_times, median_interval
 
 
@@ -103,6 +110,7 @@ class Bench:
         self.latency: List[float] = []
         self.step: List[float] = []
         self.memory = float('nan')
+        self.profile: Optional[dict] = None
 
     def flops(self) -> float:
         self.model.eval()
@@ -177,6 +185,11 @@ def paired_ratio(values: List[float], reference: List[float]) -> Dict[str, float
     return dict(summarise(ratios), ci95=None if math.isinf(interval[0]) else list(interval))
 
 
+def slug(name: str) -> str:
+    """A file name for a config name with its overrides."""
+    return ''.join(c if c.isalnum() or c in '-_.=' else '_' for c in os.path.basename(name))
+
+
 def interval(result: dict, kind: str) -> str:
     bounds = result['ratio_ci95'][kind]
     return f' [{bounds[0]:.3f}, {bounds[1]:.3f}]' if bounds else ''
@@ -198,6 +211,9 @@ def main() -> None:
     parser.add_argument('--channels-last', action='store_true')
     parser.add_argument('--compile', action='store_true')
     parser.add_argument('--no-memory', action='store_true', help='skip the CPU memory processes')
+    parser.add_argument('--profile', type=int, default=0, metavar='STEPS',
+                        help='profile this many training steps of each model (torch.profiler)')
+    parser.add_argument('--trace-dir', help='with --profile: write each model\'s Chrome trace here')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
     parser.add_argument('--out', help='write the results as JSON here too')
     args = parser.parse_args()
@@ -222,6 +238,14 @@ def main() -> None:
         times = interleaved_times(calls, args.rounds, args.warmup, sync)
         for bench in benches:
             bench.latency, bench.step = times[(bench.name, 'latency')], times[(bench.name, 'step')]
+    if args.profile:
+        if args.trace_dir:
+            os.makedirs(args.trace_dir, exist_ok=True)
+        for index, bench in enumerate(benches):
+            for _ in range(args.warmup):
+                bench.train_step()
+            trace = args.trace_dir and os.path.join(args.trace_dir, f'{index}_{slug(bench.name)}.trace.json')
+            bench.profile = profile_steps(bench.model, bench.train_step, args.profile, args.device, trace)
     if args.device == 'cpu' and args.rounds and not args.no_memory:
         for bench in benches:
             bench.memory = cpu_memory(bench.name, args)
@@ -236,7 +260,7 @@ def main() -> None:
             step=summarise(bench.step), memory_mib=bench.memory,
             samples=dict(latency=bench.latency, step=bench.step),
             ratio_iqr=dict(latency=latency_ratio['iqr'], step=step_ratio['iqr']),
-            ratio_ci95=dict(latency=latency_ratio['ci95'], step=step_ratio['ci95']))
+            ratio_ci95=dict(latency=latency_ratio['ci95'], step=step_ratio['ci95']), profile=bench.profile)
         results[bench.name]['ratio'] = dict(
             params=bench.params / ref_bench.params, flops=flops[bench.name] / flops[reference],
             latency=latency_ratio['median'], step=step_ratio['median'],
@@ -262,6 +286,12 @@ def main() -> None:
               f'| {r["step"]["median"] * 1e3:.0f} ± {r["step"]["iqr"] * 1e3:.0f} '
               f'({x["step"]:.2f}x ± {r["ratio_iqr"]["step"]:.2f}{interval(r, "step")}) '
               f'| {r["memory_mib"]:.0f} ({x["memory"]:.2f}x) |')
+    if args.profile:
+        profiles = {name: r['profile'] for name, r in results.items()}
+        for name in names:
+            if name != reference:
+                print(f'\nprofile of {args.profile} training steps, per step: {name} against {reference}\n\n'
+                      + breakdown_table(profiles, name, reference))
     report = dict(setting=setting, reference=reference, results=results)
     print('\n' + json.dumps(report, indent=1))
     if args.out:
