@@ -1,4 +1,7 @@
-"""Mixed precision, channels_last, torch.compile, the cheap fusion's cost and the benchmark tool."""
+"""Mixed precision, channels_last, torch.compile (each against eager fp32, outputs and gradients), the
+cheap fusion's cost and the benchmark tool."""
+import argparse
+import copy
 import json
 import os
 import statistics
@@ -13,7 +16,7 @@ from mmengine.model import revert_sync_batchnorm
 
 from mmseg.registry import MODELS
 
-from helpers import ROOT, data_samples, features, head_cfg, load_tool, segmentor_cfg
+from helpers import ROOT, data_samples, features, head_cfg, load_tool, segmentor_cfg, tiny_resnet
 
 FUSIONS = ['concat', 'add', 'reduced']
 
@@ -99,6 +102,61 @@ def test_compiled_model_matches_eager(seeded):
         compiled = torch.compile(model._forward, backend='aot_eager')(images)
     for e, c in zip(eager, compiled):
         torch.testing.assert_close(c, e, atol=1e-4, rtol=1e-4)
+
+
+def loss_logits_and_gradients(model, data):
+    """A training forward and backward, as mmseg's ``loss`` runs them, through the parts the
+    execution paths replace (``extract_feat``, ``decode_head.forward``)."""
+    model.train()
+    model.zero_grad()
+    batch = model.data_preprocessor(copy.deepcopy(data), True)
+    logits = model.decode_head.forward(model.extract_feat(batch['inputs']))
+    loss, _ = model.parse_losses(model.decode_head.loss_by_feat(logits, batch['data_samples']))
+    loss.backward()
+    return loss.item(), [x.float() for x in logits], {n: p.grad for n, p in model.named_parameters()}
+
+
+# The fp32 execution paths against eager fp32, from the same weights and batch, in train mode (batch
+# statistics). The model is dilated to output stride 8 and the batch is 8, so that every BatchNorm
+# averages over at least 8 values: with 2 values (a batch of 2 at 1x1) its backward turns the 1e-7
+# differences of another summation order into gradients several per cent apart.
+# Tolerances: loss 1e-5 and logits 1e-4 (relative); gradients 1e-2 of the norm of all of them together
+# and 5e-2 of each parameter's own (relative L2). Seen: channels_last up to 2e-3, compile 1e-6.
+# bf16 autocast is not among them: in this untrained network its logits differ from fp32 by about
+# 20 % of their norm; its checks are test_autocast_training_steps and the device's loss curves.
+PATHS = {
+    'channels_last (model option)': (dict(channels_last=True), dict()),
+    'channels_last (benchmark.py --channels-last)': (dict(), dict(channels_last=True)),
+    'torch.compile (benchmark.py --compile --compile-backend aot_eager)': (dict(), dict(compile=True)),
+}
+
+
+def relative_error(value: torch.Tensor, reference: torch.Tensor) -> float:
+    return ((value - reference).norm() / reference.norm()).item()
+
+
+@pytest.mark.parametrize('path', PATHS)
+def test_execution_path_matches_eager_fp32_in_train_mode(path, seeded):
+    benchmark = load_tool('tools/analysis_tools/benchmark.py')
+    model_options, tool_options = PATHS[path]
+    backbone = dict(tiny_resnet(), strides=(1, 2, 1, 1), dilations=(1, 1, 2, 4))
+    cfg = segmentor_cfg(top=backbone, bottom=copy.deepcopy(backbone), head=head_cfg(fusion='reduced'))
+    eager_args = argparse.Namespace(device='cpu', channels_last=False, compile=False, compile_backend='aot_eager')
+    eager = benchmark.build(Config(dict(model=copy.deepcopy(cfg))), eager_args)
+    fast = benchmark.build(Config(dict(model=dict(cfg, **model_options))),
+                           argparse.Namespace(**dict(vars(eager_args), **tool_options)))
+    fast.load_state_dict(eager.state_dict())
+    data = train_batch(seeded, n=8)
+    torch._dynamo.reset()
+    loss, logits, grads = loss_logits_and_gradients(eager, data)
+    fast_loss, fast_logits, fast_grads = loss_logits_and_gradients(fast, data)
+    assert fast_loss == pytest.approx(loss, rel=1e-5)
+    assert max(relative_error(x, y) for x, y in zip(fast_logits, logits)) <= 1e-4
+    assert fast_grads.keys() == grads.keys() and all(g is not None for g in fast_grads.values())
+    flat, fast_flat = (torch.cat([g.flatten() for g in gs.values()]) for gs in (grads, fast_grads))
+    assert relative_error(fast_flat, flat) <= 1e-2
+    worst = max(grads, key=lambda name: relative_error(fast_grads[name], grads[name]))
+    assert relative_error(fast_grads[worst], grads[worst]) <= 5e-2, worst
 
 
 def test_reduced_fusion_costs_little_at_the_paper_setting():

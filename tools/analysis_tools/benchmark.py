@@ -2,7 +2,7 @@
 
     python tools/analysis_tools/benchmark.py CONFIG [CONFIG ...] --reference CONFIG
         [--shape 513 513] [--batch 2] [--rounds 5] [--warmup 1] [--device cpu|cuda]
-        [--amp] [--amp-dtype float16|bfloat16] [--channels-last] [--compile]
+        [--amp] [--amp-dtype float16|bfloat16] [--channels-last] [--compile [--compile-backend NAME]]
         [--profile STEPS] [--trace-dir DIR] [--cfg-options KEY=VALUE ...] [--out results.json]
 
 A config is a file path or one of mmseg's shipped configs as ``mmseg::<dir>/<file>.py``,
@@ -73,8 +73,8 @@ def build(cfg: Config, args: argparse.Namespace) -> torch.nn.Module:
         model = model.to(memory_format=torch.channels_last)
     if args.compile:
         # The network parts; data handling and postprocessing stay eager.
-        model.extract_feat = torch.compile(model.extract_feat)
-        model.decode_head.forward = torch.compile(model.decode_head.forward)
+        model.extract_feat = torch.compile(model.extract_feat, backend=args.compile_backend)
+        model.decode_head.forward = torch.compile(model.decode_head.forward, backend=args.compile_backend)
     return model
 
 
@@ -209,7 +209,8 @@ def main() -> None:
                         help='float16: autocast with loss scaling (mmengine AmpOptimWrapper, as tools/train.py --amp; '
                         'CUDA only, the default there); bfloat16: autocast without loss scaling (the default on CPU)')
     parser.add_argument('--channels-last', action='store_true')
-    parser.add_argument('--compile', action='store_true')
+    parser.add_argument('--compile', action='store_true', help='torch.compile the backbone and the head')
+    parser.add_argument('--compile-backend', default='inductor', help='torch.compile\'s backend')
     parser.add_argument('--no-memory', action='store_true', help='skip the CPU memory processes')
     parser.add_argument('--profile', type=int, default=0, metavar='STEPS',
                         help='profile this many training steps of each model (torch.profiler)')
@@ -269,7 +270,7 @@ def main() -> None:
     setting = (f'device={args.device} shape={args.shape[0]}x{args.shape[1]} (train steps padded to each '
                f'config\'s crop) train batch={args.batch} '
                f'rounds={args.rounds} amp={args.amp and args.amp_dtype} channels_last={args.channels_last} '
-               f'compile={args.compile} '
+               f'compile={args.compile and args.compile_backend} '
                f'torch={torch.__version__} threads={torch.get_num_threads()}')
     memory_kind = 'CUDA peak' if args.device.startswith('cuda') else 'peak RSS growth'
     print(f'\n{setting}\nratios (x) to {reference}; time ratios paired by round: median ± IQR '
