@@ -162,6 +162,7 @@ def test_timing_records_every_row_side_by_side(tmp_path):
     # A ratio measured in one noisy round: check that it was measured, not how large it came out.
     assert all(math.isfinite(rows['ensemble']['timing'][k]) and rows['ensemble']['timing'][k] > 0
                for k in ('step', 'latency', 'memory_mib'))
+    assert rows['ensemble']['timing']['step_ci95'] is None  # one round bounds no 95 % interval of the median
     assert rows['ensemble']['params'] > rows['single_top']['params'] and rows['ensemble']['runs'] == {}
     assert rows['ccl']['timing'] is None
     assert not (tmp_path / 'seed0').exists()  # nothing trained
@@ -183,7 +184,8 @@ def synthetic_results():
 
     return dict(suite='camvid', iters=None, rows=dict(
         ccl=dict(label='CCL', params=3e6, flops=2e9, timing=dict(
-            step=2.5, step_iqr=0.1, latency=2.0, latency_iqr=0.05, memory_mib=float('nan')), runs={'0': dict(
+            step=2.5, step_iqr=0.1, step_ci95=[2.41, 2.62], latency=2.0, latency_iqr=0.05, latency_ci95=None,
+            memory_mib=float('nan')), runs={'0': dict(
             scores=dict(top=55.0, bottom=53.0, mean=58.0), seconds=600.0,
             curve=[dict(iter=200 * (i + 1), top=v, bottom=v, mean=v) for i, v in enumerate([40, 50, 54, 57, 58])],
             cooperation=analysed([30.0, 40.0], [20.0, 30.0], 2.0, 1.0))}),
@@ -224,8 +226,10 @@ def test_report_orders_rows_and_fills_the_readme(tmp_path):
     assert lines[0].startswith('| single | 2 | 57.00 ± 1.41 | — | — | +0.75 | 1.00 | 0.50 | 1.00 ± 0.00 | 1.00 ± 0.00 '
                                '| 100 |')
     assert '| post-hoc | 1 | 56.00 | 52.00 | 57.00 | — | 2.00 | 1.00 | — | — | — |' in lines[1]  # not timed
-    assert '| CCL | 1 | 55.00 | 53.00 | 58.00 | +1.00 | 3.00 | 2.00 | 2.50 ± 0.10 | 2.00 ± 0.05 | — |' in lines[2]
+    assert ('| CCL | 1 | 55.00 | 53.00 | 58.00 | +1.00 | 3.00 | 2.00 | 2.50 ± 0.10 [2.41, 2.62] | 2.00 ± 0.05 | — |'
+            in lines[2])  # the step's interval of the median; the latency's was unbounded
     assert 'ratios to "single", timed side by side' in table and 'device=cpu rounds=3' in table
+    assert 'per-round ratios [95 % interval of their median]; ' in table
     assert (tmp_path / 'camvid.md').read_text() == table and (tmp_path / 'camvid_curves.png').stat().st_size > 0
 
     text = readme.read_text()

@@ -224,9 +224,14 @@ DECISION_HEADER = ('| difference | test | seeds | estimate | 95 % interval | p |
 
 
 def timing_ratio(row: dict, kind: str) -> str:
-    """A row's ``step`` or ``latency`` ratio to the timing's reference, ± the IQR of the per-round ratios."""
+    """A row's ``step`` or ``latency`` ratio to the timing's reference, ± the IQR of the per-round ratios,
+    and the 95 % interval of their median where the run had enough rounds to bound one."""
     timing = row.get('timing')
-    return f'{timing[kind]:.2f} ± {timing[kind + "_iqr"]:.2f}' if timing else '—'
+    if not timing:
+        return '—'
+    interval = timing.get(kind + '_ci95')
+    return f'{timing[kind]:.2f} ± {timing[kind + "_iqr"]:.2f}' + (
+        f' [{interval[0]:.2f}, {interval[1]:.2f}]' if interval else '')
 
 
 def setting_note(results: dict) -> str:
@@ -270,9 +275,12 @@ def timing_note(results: dict) -> str:
         return ''
     timing = results['timing']
     reference = results['rows'][timing['reference']]['label']
+    bounded = any((row.get('timing') or {}).get('step_ci95') for row in results['rows'].values())
+    interval = ' [95 % interval of their median]' if bounded else ''
     return (f'Train step (forward, backward and SGD step of a training batch) and latency (inference of one image): '
             f'ratios to "{reference}", timed side by side in one run (`--timing`: median ± IQR of the per-round '
-            f'ratios; {timing["setting"]}); train memory: peak resident memory growth over two training steps.\n')
+            f'ratios{interval}; {timing["setting"]}); train memory: peak resident memory growth over two training '
+            'steps.\n')
 
 
 def per_class_table(results: dict, names: List[str]) -> str:

@@ -219,9 +219,10 @@ def measure_cost(suite: Suite, names: List[str], work_dir: str, rounds: int = 0,
         measured = benchmark['results'][spec]
         cost[name] = dict(params=measured['params'], flops=measured['flops'])
         if rounds:
-            ratio, iqr = measured['ratio'], measured['ratio_iqr']
-            cost[name]['timing'] = dict(step=ratio['step'], step_iqr=iqr['step'], latency=ratio['latency'],
-                                        latency_iqr=iqr['latency'], memory_mib=measured['memory_mib'])
+            ratio, iqr, ci95 = measured['ratio'], measured['ratio_iqr'], measured['ratio_ci95']
+            cost[name]['timing'] = dict(step=ratio['step'], step_iqr=iqr['step'], step_ci95=ci95['step'],
+                                        latency=ratio['latency'], latency_iqr=iqr['latency'],
+                                        latency_ci95=ci95['latency'], memory_mib=measured['memory_mib'])
     return cost, benchmark['setting']
 
 
