@@ -191,6 +191,7 @@ def slug(name: str) -> str:
 
 
 def interval(result: dict, kind: str) -> str:
+    """A ratio's 95 % interval of the median for the table, where it is bounded."""
     bounds = result['ratio_ci95'][kind]
     return f' [{bounds[0]:.3f}, {bounds[1]:.3f}]' if bounds else ''
 
@@ -201,7 +202,7 @@ def main() -> None:
     parser.add_argument('--reference', help='config the ratios refer to (default: the first)')
     parser.add_argument('--shape', type=int, nargs=2, default=[513, 513])
     parser.add_argument('--batch', type=int, default=2, help='images per training step')
-    parser.add_argument('--rounds', type=int, default=5, help='timed rounds; 0 for parameters and FLOPs only')
+    parser.add_argument('--rounds', type=int, default=5, help='timed rounds; 0: no timing')
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--amp', action='store_true', help='mixed precision, in --amp-dtype')
