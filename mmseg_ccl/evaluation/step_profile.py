@@ -7,12 +7,14 @@ Backward operations are given the part of the forward operation that recorded th
 operation that launched it.
 """
 import contextlib
-from typing import Callable, Dict, Iterable, Iterator, Optional, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
 from torch.profiler import ProfilerActivity, profile, record_function
 
+ROW = ('cpu_ms', 'device_ms', 'kernels', 'ops')
+TOTALS = ('wall_ms', 'busy_ms') + ROW
 PREFIX = 'ccl::'
 STEP = PREFIX + 'step'
 BACKWARD = 'autograd::engine::evaluate_function:'
@@ -119,7 +121,7 @@ def breakdown(events: Iterable) -> dict:
         raise ValueError(f'breakdown: no {STEP!r} events; run each step inside record_function({STEP!r})')
 
     parts = event_parts(cpu)
-    total = dict(cpu_ms=0.0, device_ms=0.0, kernels=0, ops=0)
+    total = dict.fromkeys(ROW, 0.0)
     by_part: Dict[str, dict] = {}
     by_kind: Dict[str, dict] = {}
     for event in cpu:
@@ -129,8 +131,7 @@ def breakdown(events: Iterable) -> dict:
         kernel_ms = sum(kernel.duration for kernel in event.kernels) / 1e3
         is_op = event.name.startswith('aten::')
         for table, key in ((by_part, parts[id(event)]), (by_kind, _kind(event)), (None, None)):
-            row = total if table is None else table.setdefault(key, dict(cpu_ms=0.0, device_ms=0.0, kernels=0,
-                                                                         ops=0))
+            row = total if table is None else table.setdefault(key, dict.fromkeys(ROW, 0.0))
             row['cpu_ms'] += self_cpu
             row['device_ms'] += kernel_ms
             row['kernels'] += len(event.kernels)
@@ -183,6 +184,22 @@ def profile_steps(model: nn.Module, step: Callable[[], object], steps: int, devi
     if trace:
         prof.export_chrome_trace(trace)
     return breakdown(prof.events())
+
+
+def mean_breakdown(breakdowns: List[dict]) -> dict:
+    """The per-step mean of :func:`breakdown` s of separate profiles (a part or kind missing from
+    one counts as zero there)."""
+    steps = sum(b['steps'] for b in breakdowns)
+
+    def mean(values: List[float]) -> float:
+        return sum(value * b['steps'] for value, b in zip(values, breakdowns)) / steps
+
+    result = dict(steps=steps, **{key: mean([b[key] for b in breakdowns]) for key in TOTALS})
+    for table in ('part', 'kind'):
+        names = dict.fromkeys(name for b in breakdowns for name in b[table])
+        result[table] = {name: {key: mean([b[table].get(name, {}).get(key, 0) for b in breakdowns]) for key in ROW}
+                         for name in names}
+    return result
 
 
 def breakdown_table(results: Dict[str, dict], name: str, reference: str) -> str:

@@ -10,6 +10,7 @@ from torch.autograd.profiler_util import FunctionEvent
 from torch.profiler import profile, record_function
 
 from mmseg.registry import MODELS
+from mmseg_ccl.evaluation import step_profile
 from mmseg_ccl.evaluation.step_profile import breakdown, breakdown_table, event_parts, labelled_parts, profile_steps
 
 from helpers import ROOT, data_samples, head_cfg, segmentor_cfg
@@ -92,6 +93,21 @@ def test_breakdown_names_its_missing_step_scope():
         breakdown(events)
 
 
+def test_mean_breakdown_weighs_each_profile_by_its_steps():
+    one = dict(steps=1, wall_ms=10.0, busy_ms=0.0, cpu_ms=8.0, device_ms=0.0, kernels=0.0, ops=100.0,
+               part=dict(head=dict(cpu_ms=5.0, device_ms=0.0, kernels=0.0, ops=60.0),
+                         exchange=dict(cpu_ms=3.0, device_ms=0.0, kernels=0.0, ops=40.0)),
+               kind=dict(convolution=dict(cpu_ms=8.0, device_ms=0.0, kernels=0.0, ops=100.0)))
+    three = dict(one, steps=3, wall_ms=14.0, cpu_ms=4.0, ops=60.0,
+                 part=dict(head=dict(one['part']['head'], cpu_ms=4.0)),
+                 kind=dict(convolution=dict(one['kind']['convolution'], cpu_ms=4.0, ops=60.0)))
+    mean = step_profile.mean_breakdown([one, three])
+    assert mean['steps'] == 4 and mean['wall_ms'] == 13.0 and mean['cpu_ms'] == 5.0 and mean['ops'] == 70.0
+    assert mean['part']['head'] == dict(cpu_ms=4.25, device_ms=0.0, kernels=0.0, ops=60.0)
+    assert mean['part']['exchange']['cpu_ms'] == 0.75  # absent from the second profile: zero there
+    assert mean['kind']['convolution']['cpu_ms'] == 5.0
+
+
 def tiny_training_step(direction, seeded):
     model = MODELS.build(segmentor_cfg(head=head_cfg(fusion='reduced', direction=direction)))
     images = [torch.randint(0, 256, (3, 32, 32), generator=seeded).float() for _ in range(2)]
@@ -139,11 +155,12 @@ def test_benchmark_profiles_each_model_against_the_reference(tmp_path):
     out = tmp_path / 'bench.json'
     result = subprocess.run(
         [sys.executable, 'tools/analysis_tools/benchmark.py', ensemble, ccl, '--shape', '32', '32', '--rounds', '0',
-         '--profile', '1', '--trace-dir', str(tmp_path / 'traces'), '--out', str(out)],
+         '--profile', '2', '--trace-dir', str(tmp_path / 'traces'), '--out', str(out)],
         cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert f'profile of 1 training steps, per step: {ccl} against {ensemble}' in result.stdout
+    assert f'profile of 2 training steps, per step: {ccl} against {ensemble}' in result.stdout
     results = json.loads(out.read_text())['results']
+    assert results[ccl]['profile']['steps'] == 2 == results[ensemble]['profile']['steps']
     assert 'exchange' in results[ccl]['profile']['part'] and 'exchange' not in results[ensemble]['profile']['part']
     traces = sorted(p.name for p in (tmp_path / 'traces').iterdir())
     assert traces == ['0_demo_ensemble.py.trace.json', '1_demo_ccl.py_model.decode_head.fusion=reduced.trace.json']

@@ -28,13 +28,15 @@ do not predict and are not part of the method); SyncBN becomes BN.
   (activations, gradients, optimiser state), measured for each model in a fresh
   process (peak RSS only ever grows within one process).
 * profile (``--profile STEPS``): ``torch.profiler`` of that many training steps of each
-  model after ``--warmup`` ones, per step by part of the model (data, backbone, head,
-  exchange, loss, optimiser; backward operations with their forward's part) and by kind
-  of operation (convolution, resize, concatenation, synchronisation, ...): CPU time in
-  operations, GPU kernel time and kernel launches, against the reference
-  (``mmseg_ccl.evaluation.step_profile``); ``--trace-dir`` also writes Chrome traces.
+  model after ``--warmup`` ones, one step a profile, interleaved as the timing is; per
+  step, by part of the model (data, backbone, head, exchange, loss, optimiser; backward
+  operations with their forward's part) and by kind of operation (convolution, resize,
+  concatenation, synchronisation, ...): CPU time in operations, GPU kernel time and
+  kernel launches, against the reference (``mmseg_ccl.evaluation.step_profile``);
+  ``--trace-dir`` also writes each model's last profiled step as a Chrome trace.
 """
 import argparse
+import functools
 import json
 import logging
 import math
@@ -59,7 +61,7 @@ import mmseg_ccl  # noqa: F401
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg_ccl.apis import load_config
-from mmseg_ccl.evaluation.step_profile import breakdown_table, profile_steps
+from mmseg_ccl.evaluation.step_profile import breakdown_table, mean_breakdown, profile_steps
 from mmseg_ccl.evaluation.timing import interleaved_times, median_interval
 
 
@@ -185,6 +187,28 @@ def paired_ratio(values: List[float], reference: List[float]) -> Dict[str, float
     return dict(summarise(ratios), ci95=None if math.isinf(interval[0]) else list(interval))
 
 
+def profile_interleaved(benches: List[Bench], args: argparse.Namespace) -> None:
+    """Each model's ``--profile`` training steps, one step a profile, interleaved as the timing is,
+    after ``--warmup`` steps; the last step of each is also written as a Chrome trace to ``--trace-dir``."""
+    if args.trace_dir:
+        os.makedirs(args.trace_dir, exist_ok=True)
+    profiles: Dict[str, List[dict]] = {bench.name: [] for bench in benches}
+
+    def profiled(index: int, bench: Bench) -> None:
+        done = profiles[bench.name]
+        last = args.trace_dir and len(done) == args.profile - 1
+        trace = os.path.join(args.trace_dir, f'{index}_{slug(bench.name)}.trace.json') if last else None
+        done.append(profile_steps(bench.model, bench.train_step, 1, args.device, trace))
+
+    for bench in benches:
+        for _ in range(args.warmup):
+            bench.train_step()
+    interleaved_times({bench.name: functools.partial(profiled, index, bench) for index, bench in enumerate(benches)},
+                      args.profile, warmup=0)
+    for bench in benches:
+        bench.profile = mean_breakdown(profiles[bench.name])
+
+
 def slug(name: str) -> str:
     """A file name for a config name with its overrides."""
     return ''.join(c if c.isalnum() or c in '-_.=' else '_' for c in os.path.basename(name))
@@ -241,13 +265,7 @@ def main() -> None:
         for bench in benches:
             bench.latency, bench.step = times[(bench.name, 'latency')], times[(bench.name, 'step')]
     if args.profile:
-        if args.trace_dir:
-            os.makedirs(args.trace_dir, exist_ok=True)
-        for index, bench in enumerate(benches):
-            for _ in range(args.warmup):
-                bench.train_step()
-            trace = args.trace_dir and os.path.join(args.trace_dir, f'{index}_{slug(bench.name)}.trace.json')
-            bench.profile = profile_steps(bench.model, bench.train_step, args.profile, args.device, trace)
+        profile_interleaved(benches, args)
     if args.device == 'cpu' and args.rounds and not args.no_memory:
         for bench in benches:
             bench.memory = cpu_memory(bench.name, args)
