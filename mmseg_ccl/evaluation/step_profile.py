@@ -18,6 +18,7 @@ TOTALS = ('wall_ms', 'busy_ms') + ROW
 PREFIX = 'ccl::'
 STEP = PREFIX + 'step'
 BACKWARD = 'autograd::engine::evaluate_function:'
+OPTIMISER = 'Optimizer.'  # torch's scopes of an optimiser's step and zero_grad
 # The segmentor's parts, by attribute; ``exchange`` (the head's fusions) and ``loss`` are set apart from ``head``.
 PARTS = ('data_preprocessor', 'backbone', 'neck', 'decode_head', 'auxiliary_head')
 PART_NAMES = dict(data_preprocessor='data', decode_head='head')
@@ -25,7 +26,7 @@ PART_NAMES = dict(data_preprocessor='data', decode_head='head')
 # nearest enclosing one; first rule first.
 KINDS = (
     ('synchronisation', ('synchronize', '_local_scalar_dense', 'aten::item', 'aten::is_nonzero')),
-    ('optimiser', ('_foreach_', 'aten::_fused_sgd', 'optimizer.')),
+    ('optimiser', ('_foreach_', 'aten::_fused_sgd', OPTIMISER.lower())),
     ('convolution', ('conv', )),
     ('resize', ('upsample', 'interpolate', 'grid_sampler')),
     ('matmul', ('bmm', 'addmm', 'aten::mm', 'matmul', 'aten::linear')),
@@ -102,10 +103,6 @@ def _kind(event) -> str:
     return 'other'
 
 
-def _is_backward(event) -> bool:
-    return event.name.startswith(BACKWARD)
-
-
 def breakdown(events: Iterable) -> dict:
     """Per step: wall time, GPU busy time, CPU time in operations and the counts of kernels and
     operations, in all and by part (``part``) and by kind (``kind``) of operation.
@@ -113,7 +110,7 @@ def breakdown(events: Iterable) -> dict:
     ``events`` are a profile's ``events()`` of steps each run inside ``record_function('ccl::step')``.
     Times in milliseconds.
     """
-    events = sorted(events, key=lambda e: e.time_range.start)
+    events = list(events)
     cpu = [e for e in events if e.device_type == torch.autograd.DeviceType.CPU]
     device = [e for e in events if e.device_type != torch.autograd.DeviceType.CPU]
     steps = [e for e in cpu if e.name == STEP]
@@ -125,13 +122,13 @@ def breakdown(events: Iterable) -> dict:
     by_part: Dict[str, dict] = {}
     by_kind: Dict[str, dict] = {}
     for event in cpu:
-        if event.name.startswith(PREFIX) or event.name.startswith('Optimizer.'):
+        if event.name.startswith((PREFIX, OPTIMISER)):
             continue
         self_cpu = event.self_cpu_time_total / 1e3
         kernel_ms = sum(kernel.duration for kernel in event.kernels) / 1e3
         is_op = event.name.startswith('aten::')
-        for table, key in ((by_part, parts[id(event)]), (by_kind, _kind(event)), (None, None)):
-            row = total if table is None else table.setdefault(key, dict.fromkeys(ROW, 0.0))
+        for row in (total, by_part.setdefault(parts[id(event)], dict.fromkeys(ROW, 0.0)),
+                    by_kind.setdefault(_kind(event), dict.fromkeys(ROW, 0.0))):
             row['cpu_ms'] += self_cpu
             row['device_ms'] += kernel_ms
             row['kernels'] += len(event.kernels)
@@ -150,23 +147,26 @@ def event_parts(events: Iterable) -> Dict[int, str]:
     """The part of each event (by ``id``): its innermost ``ccl::<part>`` scope, ``optimiser`` in the
     optimiser's step or ``zero_grad``, for a backward operation the part of the forward operation that
     made its autograd node (the last one with its thread and sequence number), else ``other``."""
-    events = sorted(events, key=lambda e: e.time_range.start)
     forward_part: Dict[Tuple[int, int], str] = {}
-
-    def part(event) -> str:
+    parts: Dict[int, str] = {}
+    # In time order, so that each backward operation comes after the forward operations of its node.
+    for event in sorted(events, key=lambda e: e.time_range.start):
+        part, forward = 'other', True
         for enclosing in _ancestors(event):
             if enclosing.name.startswith(PREFIX) and enclosing.name != STEP:
-                return enclosing.name[len(PREFIX):]
-            if enclosing.name.startswith('Optimizer.'):
-                return 'optimiser'
-            if _is_backward(enclosing):
-                return forward_part.get((enclosing.fwd_thread, enclosing.sequence_nr), 'other')
-        return 'other'
-
-    for event in events:
-        if event.sequence_nr >= 0 and not any(_is_backward(a) for a in _ancestors(event)):
-            forward_part[(event.thread, event.sequence_nr)] = part(event)
-    return {id(event): part(event) for event in events}
+                part = enclosing.name[len(PREFIX):]
+                break
+            if enclosing.name.startswith(OPTIMISER):
+                part = 'optimiser'
+                break
+            if enclosing.name.startswith(BACKWARD):
+                part = forward_part.get((enclosing.fwd_thread, enclosing.sequence_nr), 'other')
+                forward = False
+                break
+        parts[id(event)] = part
+        if forward and event.sequence_nr >= 0:
+            forward_part[(event.thread, event.sequence_nr)] = part
+    return parts
 
 
 def profile_steps(model: nn.Module, step: Callable[[], object], steps: int, device: str,
