@@ -1,5 +1,4 @@
 """Train, score and analyse the rows of a suite, and keep what they give in the results file."""
-import glob
 import json
 import os
 import os.path as osp
@@ -9,7 +8,7 @@ import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmseg_ccl.apis import load_config
-from mmseg_ccl.evaluation import newest_metrics
+from mmseg_ccl.evaluation import newest_metrics, scalar_logs
 from mmseg_ccl.runtime import atomic_write
 from mmseg_ccl.utils import OUTPUTS
 
@@ -61,7 +60,7 @@ def validation_curve(work_dir: str, outputs: tuple) -> List[dict]:
     """Every validation a run logged, over all its sittings: ``[{iter, top, ...}, ...]``
     (single models log plain ``mIoU``, which goes under their one output)."""
     by_iter = {}
-    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')), key=osp.getmtime):
+    for path in scalar_logs(work_dir):
         with open(path) as f:
             for line in f:
                 scores = json.loads(line)
