@@ -3,18 +3,21 @@
 * ``ResumableCheckpointHook``, ``AtomicLocalBackend``: checkpoints written
   atomically, resumed exactly;
 * ``StopOnInvalidLossHook``: a NaN / Inf loss stops the run before it is saved;
+* ``CompileNetworkHook``, ``compile_network``: mmengine's ``compile`` option
+  compiles the network, not the whole training step;
 * ``register_safe_globals``: torch's ``weights_only`` loading of mmengine
   checkpoints (run when ``mmseg_ccl`` is imported);
 * ``run_mmseg_tool``: mmseg's command-line tools with this package registered,
   and data-parallel runs on CPU.
 """
 from .atomic_local_backend import AtomicLocalBackend, atomic_write
+from .compile_network_hook import CompileNetworkHook, compile_network
 from .mmseg_tools import run_mmseg_tool
 from .resumable_checkpoint_hook import ResumableCheckpointHook
 from .safe_checkpoint import register_safe_globals, safe_globals
 from .stop_on_invalid_loss_hook import StopOnInvalidLossHook
 
 __all__ = [
-    'AtomicLocalBackend', 'atomic_write', 'run_mmseg_tool', 'ResumableCheckpointHook', 'register_safe_globals',
-    'safe_globals', 'StopOnInvalidLossHook'
+    'AtomicLocalBackend', 'atomic_write', 'CompileNetworkHook', 'compile_network', 'run_mmseg_tool',
+    'ResumableCheckpointHook', 'register_safe_globals', 'safe_globals', 'StopOnInvalidLossHook'
 ]

@@ -63,6 +63,7 @@ from mmseg.structures import SegDataSample
 from mmseg_ccl.apis import load_config
 from mmseg_ccl.evaluation.step_profile import breakdown_table, mean_breakdown, profile_steps
 from mmseg_ccl.evaluation.timing import interleaved_times, median_interval
+from mmseg_ccl.runtime import compile_network
 
 
 def build(cfg: Config, args: argparse.Namespace) -> torch.nn.Module:
@@ -74,9 +75,7 @@ def build(cfg: Config, args: argparse.Namespace) -> torch.nn.Module:
     if args.channels_last:
         model = model.to(memory_format=torch.channels_last)
     if args.compile:
-        # The network parts; data handling and postprocessing stay eager.
-        model.extract_feat = torch.compile(model.extract_feat, backend=args.compile_backend)
-        model.decode_head.forward = torch.compile(model.decode_head.forward, backend=args.compile_backend)
+        compile_network(model, backend=args.compile_backend)  # as tools/train.py's compile option does
     return model
 
 
