@@ -1,5 +1,5 @@
 from .iou import class_areas, class_iou
 from .metrics import CooperativeIoUMetric
-from .results import newest_metrics, scalar_logs
+from .results import logged_scalars, newest_metrics
 
-__all__ = ['CooperativeIoUMetric', 'class_areas', 'class_iou', 'newest_metrics', 'scalar_logs']
+__all__ = ['CooperativeIoUMetric', 'class_areas', 'class_iou', 'logged_scalars', 'newest_metrics']

@@ -4,7 +4,7 @@ and every sitting of a run logs its scalars (losses, validation scores) to
 import glob
 import json
 import os.path as osp
-from typing import List, Tuple
+from typing import Iterator, Tuple
 
 
 def newest_metrics(work_dir: str) -> Tuple[str, dict]:
@@ -21,14 +21,17 @@ def newest_metrics(work_dir: str) -> Tuple[str, dict]:
         return path, json.load(f)
 
 
-def scalar_logs(work_dir: str) -> List[str]:
-    """The ``scalars.json`` of every sitting of the run in ``work_dir``, oldest first.
+def logged_scalars(work_dir: str) -> Iterator[dict]:
+    """Every entry the run in ``work_dir`` logged (``step`` and its losses, or validation scores),
+    over all its sittings (``*/vis_data/scalars.json``), oldest sitting first.
 
     Raises:
-        FileNotFoundError: naming ``work_dir`` when it holds none.
+        FileNotFoundError: naming ``work_dir`` when it holds no such log.
     """
     files = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')), key=osp.getmtime)
     if not files:
         raise FileNotFoundError(f'no training log (*/vis_data/scalars.json) under {work_dir}; '
                                 'run tools/train.py with --work-dir')
-    return files
+    for path in files:
+        with open(path) as f:
+            yield from map(json.loads, f)

@@ -1,7 +1,6 @@
 """mmengine's ``compile`` option through CompileNetworkHook: the network compiled once for training,
 validation eager, and a training run that compiles nothing again and learns as the eager one does."""
 import copy
-import json
 import os
 import subprocess
 from types import SimpleNamespace
@@ -12,6 +11,7 @@ from mmengine.config import Config
 from mmengine.logging import MMLogger
 
 from mmseg.registry import MODELS
+from mmseg_ccl.evaluation import logged_scalars
 from mmseg_ccl.runtime import CompileNetworkHook, compile_network
 
 from helpers import PY, ROOT, data_options, segmentor_cfg
@@ -71,12 +71,6 @@ def test_hook_replaces_mmengines_compiled_train_step_only_when_asked(compile_opt
     assert ('extract_feat' in model.__dict__) is asked and ('forward' in model.decode_head.__dict__) is asked
 
 
-def logged_losses(work_dir):
-    (log, ) = [os.path.join(work_dir, d, 'vis_data', 'scalars.json') for d in os.listdir(work_dir)
-               if os.path.isdir(os.path.join(work_dir, d, 'vis_data'))]
-    return [entry['loss'] for entry in map(json.loads, open(log)) if 'loss' in entry]
-
-
 @pytest.mark.slow
 def test_training_with_the_compile_option_compiles_once_and_learns_as_eager(demo_data, tmp_path):
     """The demo CCL, 3 iterations from the same seed, eager and with ``compile.backend=aot_eager``
@@ -92,7 +86,7 @@ def test_training_with_the_compile_option_compiles_once_and_learns_as_eager(demo
                                 env=dict(os.environ, TORCH_LOGS='recompiles'))
         outputs[name] = result.stdout + result.stderr
         assert result.returncode == 0, outputs[name][-3000:]
-        losses[name] = logged_losses(work_dir)
+        losses[name] = [entry['loss'] for entry in logged_scalars(work_dir) if 'loss' in entry]
     assert 'CompileNetworkHook: extract_feat and decode_head.forward compiled' in outputs['compiled']
     assert 'Recompiling function' not in outputs['compiled'], outputs['compiled'][-3000:]
     assert len(losses['compiled']) == len(losses['eager']) == 3

@@ -26,7 +26,7 @@ import statistics
 import sys
 from typing import Dict, List, Sequence
 
-from mmseg_ccl.evaluation import scalar_logs
+from mmseg_ccl.evaluation import logged_scalars
 from mmseg_ccl.runtime import atomic_write
 
 Losses = Dict[int, float]
@@ -37,17 +37,11 @@ def training_losses(work_dir: str) -> Losses:
 
     Raises:
         FileNotFoundError: naming ``work_dir`` when it holds no training log.
-        ValueError: naming the log when no entry of it has a loss.
+        ValueError: naming ``work_dir`` when no entry of its logs has a loss.
     """
-    losses = {}
-    for path in scalar_logs(work_dir):
-        with open(path) as f:
-            for line in f:
-                entry = json.loads(line)
-                if 'loss' in entry:
-                    losses[entry['step']] = float(entry['loss'])
+    losses = {entry['step']: float(entry['loss']) for entry in logged_scalars(work_dir) if 'loss' in entry}
     if not losses:
-        raise ValueError(f'{path} logs no training loss')
+        raise ValueError(f'{work_dir} logs no training loss')
     return dict(sorted(losses.items()))
 
 
@@ -68,6 +62,7 @@ def compare(old: Dict[str, Losses], new: Dict[str, Losses], last: int = 100, win
         ValueError: naming the run whose logged iterations differ from the first run's, or the
             option that the runs are too short for.
     """
+    groups = dict(old=old, new=new)
     runs = {**old, **new}
     reference, steps = next(iter(runs.items()))
     for name, losses in runs.items():
@@ -80,12 +75,12 @@ def compare(old: Dict[str, Losses], new: Dict[str, Losses], last: int = 100, win
         raise ValueError(f'--last {last}: the runs logged iterations up to {end}')
     first = end - last + 1
     summaries = {setting: {name: mean_over(losses, first, end) for name, losses in group.items()}
-                 for setting, group in (('old', old), ('new', new))}
+                 for setting, group in groups.items()}
     worse = min(summaries['new'].values()) > max(summaries['old'].values())
     lower = max(summaries['new'].values()) < min(summaries['old'].values())
     windows = [dict(first=start + 1, last=min(start + window, end),
                     **{setting: spread([mean_over(losses, start + 1, start + window) for losses in group.values()])
-                       for setting, group in (('old', old), ('new', new))})
+                       for setting, group in groups.items()})
                for start in range(0, end, window) if any(start < step <= start + window for step in steps)]
     return dict(iterations=end, summary_iterations=[first, end], summaries=summaries,
                 decision='trains worse' if worse else 'stays within the old setting\'s spread',

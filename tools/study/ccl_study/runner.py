@@ -8,7 +8,7 @@ import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmseg_ccl.apis import load_config
-from mmseg_ccl.evaluation import newest_metrics, scalar_logs
+from mmseg_ccl.evaluation import logged_scalars, newest_metrics
 from mmseg_ccl.runtime import atomic_write
 from mmseg_ccl.utils import OUTPUTS
 
@@ -60,16 +60,13 @@ def validation_curve(work_dir: str, outputs: tuple) -> List[dict]:
     """Every validation a run logged, over all its sittings: ``[{iter, top, ...}, ...]``
     (single models log plain ``mIoU``, which goes under their one output)."""
     by_iter = {}
-    for path in scalar_logs(work_dir):
-        with open(path) as f:
-            for line in f:
-                scores = json.loads(line)
-                if 'mIoU' not in scores:
-                    continue
-                if 'mIoU_mean' in scores:
-                    by_iter[scores['step']] = {o: scores[f'mIoU_{o}'] for o in outputs}
-                else:
-                    by_iter[scores['step']] = {outputs[0]: scores['mIoU']}
+    for scores in logged_scalars(work_dir):
+        if 'mIoU' not in scores:
+            continue
+        if 'mIoU_mean' in scores:
+            by_iter[scores['step']] = {o: scores[f'mIoU_{o}'] for o in outputs}
+        else:
+            by_iter[scores['step']] = {outputs[0]: scores['mIoU']}
     return [dict(iter=step, **by_iter[step]) for step in sorted(by_iter)]
 
 
