@@ -22,7 +22,8 @@ class CooperativeSegLocalVisualizer(SegLocalVisualizer):
     labelled in its corner; other samples are drawn exactly as mmseg does, so
     the visualizer suits single-model configs too. A sample scored on a centre
     crop (``eval_crop`` in its metainfo, from :class:`EvalCenterCrop`: the VOC
-    configs) is drawn on that crop of the image. ``tools/test.py
+    configs) is drawn on that crop of the image. :meth:`get_image` returns the
+    drawing that is shown or saved. ``tools/test.py
     --show-dir`` and ``SegVisualizationHook`` use it through the config's
     ``visualizer``.
 
@@ -65,6 +66,7 @@ class CooperativeSegLocalVisualizer(SegLocalVisualizer):
         tiles = [self._caption(self._draw_sem_seg(image, seg, classes, palette, with_labels), caption)
                  for caption, seg in layers]
         drawn = np.concatenate(tiles, axis=1)
+        self.set_image(drawn)  # what get_image() returns (MMSegInferencer's return_vis): the whole panel
         if show:
             self.show(drawn, win_name=name, wait_time=wait_time)
         if out_file is not None:

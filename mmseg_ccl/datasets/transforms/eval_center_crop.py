@@ -13,6 +13,14 @@ class EvalCenterCrop(CenterCrop):
     """mmcv's :class:`CenterCrop` for evaluation: the crop becomes the image the
     prediction is made for and scored on.
 
+    It crops only a sample whose label map is loaded (``gt_seg_map``): one
+    that is scored (``tools/test.py``, validation, ``--tta``). A sample
+    without labels (mmseg's ``inference_model`` and ``MMSegInferencer``, which
+    load no annotations) passes through unchanged, so its prediction covers
+    the whole image at the image's own size. A sample whose ``seg_map_path`` is
+    set but whose label map is not yet loaded is refused: the label must be
+    loaded before this step, or the sample would be scored uncropped.
+
     mmseg's segmentors resize each prediction to ``ori_shape``; after a plain
     crop that is still the uncropped image's size, while the label is the
     crop's. This transform sets ``ori_shape`` to the crop's shape, so the
@@ -35,6 +43,12 @@ class EvalCenterCrop(CenterCrop):
         super().__init__(crop_size, auto_pad=True)
 
     def transform(self, results: dict) -> dict:
+        if 'gt_seg_map' not in results:
+            if results.get('seg_map_path') is not None:
+                raise ValueError(f'{type(self).__name__}: the label map {results["seg_map_path"]} is not loaded '
+                                 'yet; put the annotation loading step (LoadCheckedAnnotations) before this one '
+                                 'in the pipeline, so that the label is cropped with its image')
+            return results  # inference: the whole image
         height, width = results['img'].shape[:2]
         results = super().transform(results)
         padded_h, padded_w = max(height, self.crop_size[1]), max(width, self.crop_size[0])
