@@ -4,7 +4,7 @@ from typing import List
 from mmseg.datasets import BaseSegDataset, PascalVOCDataset
 from mmseg.registry import DATASETS
 
-from .folder_check import load_checked_data_list
+from .folder_check import DATA_ROOT_KEYS, load_checked_data_list
 
 
 @DATASETS.register_module()
@@ -27,10 +27,14 @@ class CheckedPascalVOCDataset(PascalVOCDataset):
     }
     MADE_BY['VOC2012'] = 'extracting VOCtrainval_11-May-2012.tar into data/ (docs/usage.md, "Prepare the data")'
 
+    # The VOC configs' training set is a ConcatDataset of VOC's train list and SBD's aug list.
+    DATA_ROOT_KEYS = ('train_dataloader.dataset.datasets.0.data_root', 'train_dataloader.dataset.datasets.1.data_root',
+                      *DATA_ROOT_KEYS[1:])
+
     def __init__(self, ann_file: str, img_suffix: str = '.jpg', seg_map_suffix: str = '.png', **kwargs) -> None:
         # PascalVOCDataset.__init__ adds only an assert, which load_data_list's checks replace.
         BaseSegDataset.__init__(self, img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, ann_file=ann_file,
                                 **kwargs)
 
     def load_data_list(self) -> List[dict]:
-        return load_checked_data_list(self, self.MADE_BY)
+        return load_checked_data_list(self, self.MADE_BY, self.DATA_ROOT_KEYS)

@@ -147,3 +147,96 @@ def test_train_tool_stops_on_voc_without_aug_labels(tmp_path):
     assert 'label map folder data/VOCdevkit/VOC2012/SegmentationClassAug does not exist' in result.stderr
     assert VOC_AUG_STEP in result.stderr
     assert not list(tmp_path.rglob('*.pth'))
+
+
+# Every listed image is checked as the dataset is built, in each dataset's layout: a missing one is
+# named with its folder and the step that makes it, before any training.
+VOC_ARCHIVE_STEP = 'extracting VOCtrainval_11-May-2012.tar into data/'
+
+
+def test_voc_list_naming_a_missing_image(tmp_path):
+    voc = make_voc_fixture(tmp_path, aug=((20, 20), (20, 20)))
+    os.remove(os.path.join(voc, 'JPEGImages', '2009_000001.jpg'))
+    with pytest.raises(FileNotFoundError) as error:
+        voc_aug(voc)
+    message = str(error.value)
+    assert f'the image {voc}/JPEGImages/2009_000001.jpg does not exist' in message
+    assert f"1 of the split's 2 images are missing; each is looked for as {voc}/JPEGImages/NAME.jpg" in message
+    assert f'NAME as listed in {voc}/ImageSets/Segmentation/aug.txt' in message and VOC_ARCHIVE_STEP in message
+
+
+def test_voc_with_an_empty_image_folder(tmp_path):
+    voc = make_voc_fixture(tmp_path, aug=((20, 20), (20, 20)))
+    for path in glob.glob(os.path.join(voc, 'JPEGImages', '*.jpg')):
+        os.remove(path)
+    with pytest.raises(FileNotFoundError) as error:
+        voc_aug(voc)
+    assert "2 of the split's 2 images are missing" in str(error.value) and VOC_ARCHIVE_STEP in str(error.value)
+
+
+def test_cityscapes_missing_image_names_the_archive(tmp_path):
+    cityscapes = make_cityscapes_fixture(tmp_path, train=0, val=2)
+    os.remove(glob.glob(os.path.join(cityscapes, 'leftImg8bit', 'val', '*', '*000001_000019_leftImg8bit.png'))[0])
+    with pytest.raises(FileNotFoundError) as error:
+        DATASETS.build(dict(type='CheckedCityscapesDataset', data_root=cityscapes, pipeline=[],
+                            data_prefix=dict(img_path='leftImg8bit/val', seg_map_path='gtFine/val')))
+    message = str(error.value)
+    assert 'frankfurt_000001_000019_leftImg8bit.png does not exist' in message
+    assert "1 of the 2 label maps in" in message and 'leftImg8bit_trainvaltest.zip' in message
+
+
+def test_camvid_missing_image_names_data_root(tmp_path):
+    make_camvid_fixture(tmp_path, train=2, val=1)
+    (tmp_path / 'train' / '0001.png').unlink()
+    with pytest.raises(FileNotFoundError) as error:
+        build('CamVidDataset', tmp_path)
+    message = str(error.value)
+    assert f'the image {tmp_path}/train/0001.png does not exist' in message
+    assert_names_what_to_fix(message, tmp_path, 'train')
+
+
+# The override each error suggests works for the configs that use the dataset (VOC's training set
+# is a ConcatDataset of two lists, which takes no data_root).
+HINTED_CONFIGS = {
+    'configs/ccl/voc_xcep_r101.py': lambda root: make_voc_fixture(root),
+    'configs/ccl/cityscapes_xcep_r101.py': lambda root: make_cityscapes_fixture(root, train=1, val=1),
+    'configs/ccl/ccl_mobilenetv2-effnetlite0_1xb8-1k_camvid-180x240.py':
+    lambda root: make_camvid_fixture(root / 'camvid', train=1, val=1, test=1),
+    'configs/ccl/demo_ccl.py': None,
+}
+
+
+@pytest.mark.parametrize('config', HINTED_CONFIGS)
+def test_the_suggested_override_points_the_config_at_the_data(config, tmp_path, monkeypatch):
+    import re
+
+    from mmengine.config import Config, DictAction
+    monkeypatch.chdir(tmp_path)  # no data/ here: the config's own data_root is missing
+    cfg = Config.fromfile(os.path.join(ROOT, config))
+    with pytest.raises(FileNotFoundError) as error:
+        DATASETS.build(cfg.train_dataloader.dataset)
+    keys = re.search(r'--cfg-options ((?:\S+=PATH ?)+)', str(error.value)).group(1).split()
+    if HINTED_CONFIGS[config] is None:
+        subprocess.run([PY, os.path.join(ROOT, 'tools/dataset_converters/make_demo_data.py'), '--out',
+                        str(tmp_path / 'elsewhere'), '--train', '2', '--val', '1'], check=True, capture_output=True)
+        data_root = tmp_path / 'elsewhere'
+    else:
+        data_root = HINTED_CONFIGS[config](tmp_path / 'elsewhere')
+    cfg.merge_from_dict({key.split('=')[0]: DictAction._parse_iterable(str(data_root)) for key in keys})
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        assert len(DATASETS.build(cfg[loader].dataset)) > 0, loader
+
+
+@pytest.mark.slow
+def test_train_tool_stops_on_a_listed_image_that_is_missing(tmp_path):
+    """The paper's config, run as a user runs it, with one image of VOC's train list missing: it
+    stops as the dataset is built, before the first iteration, naming the image and the step."""
+    voc = make_voc_fixture(tmp_path / 'data', train=((150, 200), (150, 200)))
+    os.remove(os.path.join(voc, 'JPEGImages', '2007_000001.jpg'))
+    command = [PY, os.path.join(ROOT, 'tools/train.py'), os.path.join(ROOT, 'configs/ccl/voc_xcep_r101.py'),
+               '--cfg-options', 'model.backbone.top.init_cfg=None', 'model.backbone.bottom.init_cfg=None']
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=100)
+    assert result.returncode != 0
+    assert 'the image data/VOCdevkit/VOC2012/JPEGImages/2007_000001.jpg does not exist' in result.stderr
+    assert VOC_ARCHIVE_STEP in result.stderr
+    assert not list(tmp_path.rglob('*.pth')) and 'Iter(train)' not in result.stdout + result.stderr
