@@ -3,7 +3,7 @@ import os
 import os.path as osp
 import shutil
 import sys
-from typing import List
+from typing import List, Optional
 
 from setuptools import find_packages, setup
 
@@ -21,15 +21,16 @@ def parse_requirements(name: str) -> List[str]:
         return [line for line in lines if line]
 
 
-def add_mim_extension() -> None:
+def add_mim_extension(mode: Optional[str] = None) -> None:
     """Put ``configs``, ``tools`` (less the study) and ``model-index.yml`` under
-    ``mmseg_ccl/.mim``, as OpenMMLab packages do: links for an editable install, copies for
-    a wheel or sdist (``MANIFEST.in`` says which of their files a wheel carries)."""
-    if 'develop' in sys.argv or 'editable_wheel' in sys.argv:
+    ``mmseg_ccl/.mim``, as OpenMMLab packages do: links (``mode='symlink'``) for an editable
+    install, copies (``'copy'``) for a wheel or sdist (``MANIFEST.in`` says which of their
+    files a wheel carries); by default the mode of the setup command being run, if any."""
+    if mode is None and ('develop' in sys.argv or 'editable_wheel' in sys.argv):
         mode = 'symlink'
-    elif {'sdist', 'bdist_wheel'} & set(sys.argv):
+    elif mode is None and {'sdist', 'bdist_wheel'} & set(sys.argv):
         mode = 'copy'
-    else:
+    elif mode is None:
         return
     mim_path = osp.join(ROOT, 'mmseg_ccl', '.mim')
     os.makedirs(mim_path, exist_ok=True)
@@ -64,6 +65,7 @@ if __name__ == '__main__':
         install_requires=parse_requirements('runtime'),
         extras_require={
             'tests': parse_requirements('tests'),
+            'tools': parse_requirements('tools'),
             'deploy': parse_requirements('deploy'),
         },
         license='Apache-2.0',

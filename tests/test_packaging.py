@@ -1,11 +1,13 @@
 """A wheel built from the repository carries what mim reads (configs, tools, the model
-index) and no results data; installed without the repository, `mim search`, `mim run`,
-`mim train` and `mim test` work from another directory."""
+index) and no results data; installed without the repository, and as ``make install``
+installs this checkout (editable), `mim search`, `mim run`, `mim train` and `mim test` work
+from another directory."""
 import os
 import shutil
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -33,17 +35,21 @@ def wheel(tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope='module')
-def installed(wheel, tmp_path_factory):
-    """The wheel installed (not editable) into a folder of its own, first on PYTHONPATH;
-    the run directory is outside the repository."""
-    site = tmp_path_factory.mktemp('site')
-    subprocess.run([sys.executable, '-m', 'pip', 'install', '--no-deps', '-q', '--target', str(site), str(wheel)],
-                   check=True, capture_output=True, timeout=600)
+@pytest.fixture(scope='module', params=['wheel', 'editable'])
+def installed(request, tmp_path_factory):
+    """The package as mim sees it, from a run directory outside the repository: the wheel
+    installed (not editable) into a folder of its own, first on PYTHONPATH; or the editable
+    install that ``make install`` made of this checkout, which the tests run in. Gives the
+    folder the package is imported from, the run directory and the environment."""
     run_dir = tmp_path_factory.mktemp('run')
-    env = dict(os.environ, PYTHONPATH=str(site), PATH=os.pathsep.join([os.path.dirname(sys.executable),
-                                                                        os.environ['PATH']]))
-    return site, run_dir, env
+    env = dict(os.environ, PATH=os.pathsep.join([os.path.dirname(sys.executable), os.environ['PATH']]))
+    env.pop('PYTHONPATH', None)
+    if request.param == 'editable':
+        return Path(ROOT), run_dir, env
+    site = tmp_path_factory.mktemp('site')
+    subprocess.run([sys.executable, '-m', 'pip', 'install', '--no-deps', '-q', '--target', str(site),
+                    str(request.getfixturevalue('wheel'))], check=True, capture_output=True, timeout=600)
+    return site, run_dir, dict(env, PYTHONPATH=str(site))
 
 
 def mim(installed, *args, timeout=600):
@@ -75,7 +81,7 @@ def test_the_installed_copy_is_the_one_used(installed):
     site, run_dir, env = installed
     result = subprocess.run([sys.executable, '-c', 'import mmseg_ccl; print(mmseg_ccl.__file__)'], cwd=run_dir,
                             env=env, capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == str(site / 'mmseg_ccl' / '__init__.py')
+    assert os.path.realpath(result.stdout.strip()) == os.path.realpath(site / 'mmseg_ccl' / '__init__.py')
 
 
 def test_mim_search_lists_the_models(installed):

