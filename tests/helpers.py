@@ -56,6 +56,19 @@ def clone(cfg):
     return copy.deepcopy(cfg)
 
 
+# The paper's models (Xception-65 x ResNet-101) at end-to-end-test size, as --cfg-options: the datasets,
+# pipelines, evaluator, segmentor, head and test_cfg stay the shipped ones.
+TINY = dict(type='ResNetV1c', depth=18, base_channels=8, stem_channels=8)  # 8..64 channels
+SHRUNK = [
+    # Xception-65 (top) becomes a tiny ResNet whose out_indices give the head's in_index (1) and c1_in_index (0).
+    'model.backbone.top._delete_=True', *(f'model.backbone.top.{k}={v}' for k, v in TINY.items()),
+    'model.backbone.top.out_indices=(0,3)', 'model.backbone.top.norm_cfg.type=SyncBN',
+    # ResNet-101 (bottom) keeps its strides, dilations and SyncBN at 18 layers and 1/8 width.
+    *(f'model.backbone.bottom.{k}={v}' for k, v in TINY.items() if k != 'type'), 'model.backbone.bottom.init_cfg=None',
+    'model.decode_head.in_channels=(64,64)', 'model.decode_head.c1_in_channels=(8,8)', 'model.decode_head.channels=16',
+    'model.decode_head.c1_channels=8', 'train_dataloader.batch_size=2', 'default_hooks.logger.interval=1',
+]
+
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = sys.executable

@@ -1,11 +1,10 @@
-"""tools/analysis_tools/analyze_cooperation.py, the inference APIs, the side-by-side visualizer and
-mmseg's analysis tools."""
+"""tools/analysis_tools/analyze_cooperation.py, the docs' inference example and the side-by-side
+visualizer (mmseg's APIs and tools on every config family: test_clients.py)."""
 import glob
 import importlib.util
 import json
 import os
 import re
-import subprocess
 
 import numpy as np
 import pytest
@@ -18,7 +17,7 @@ from mmseg.apis import inference_model, init_model
 from mmseg.registry import VISUALIZERS
 from mmseg.structures import SegDataSample
 
-from helpers import PY, ROOT, load_tool, run
+from helpers import ROOT, load_tool
 
 MMSEG_TOOLS = os.path.join(os.path.dirname(importlib.util.find_spec('mmseg').origin), '.mim', 'tools',
                            'analysis_tools')
@@ -131,30 +130,3 @@ def test_visualizer_draws_outputs_side_by_side(cooperative, tmp_path):
     assert drawn.shape == (40, 50 * (4 if cooperative else 2), 3)
     if cooperative:  # the bottom tile (label 1) is red where the top tile (label 0) is black
         assert drawn[30, 2 * 50 + 25, 0] > 100 and drawn[30, 50 + 25, 0] < 50
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize('tool', ['browse_dataset', 'confusion_matrix', 'benchmark'])
-def test_mmseg_analysis_tools_run_on_a_demo_config(tool, demo_data, checkpoint, tmp_path):
-    data_root = f'test_dataloader.dataset.data_root={demo_data}'
-    if tool == 'browse_dataset':
-        args = [CONFIG, '--output-dir', str(tmp_path / 'browse'), '--not-show', '--cfg-options',
-                f'train_dataloader.dataset.data_root={demo_data}']
-        check = lambda: len(os.listdir(tmp_path / 'browse')) == 8  # noqa: E731
-    elif tool == 'confusion_matrix':
-        run('tools/test.py', CONFIG, checkpoint, '--work-dir', str(tmp_path / 'test'), '--out', str(tmp_path / 'pred'),
-            '--cfg-options', data_root)
-        args = [CONFIG, str(tmp_path / 'pred'), str(tmp_path / 'matrix'), '--cfg-options', data_root]
-        check = lambda: (tmp_path / 'matrix' / 'confusion_matrix.png').exists()  # noqa: E731
-    else:
-        # benchmark.py times 200 images after 5 warm-up ones and takes no --cfg-options: run it
-        # where the config's data_root (data/ccl_demo) holds a 210-image val split.
-        run('tools/dataset_converters/make_demo_data.py', '--out', str(tmp_path / 'data' / 'ccl_demo'), '--train', '1',
-            '--val', '210')
-        args = [CONFIG, checkpoint, '--work-dir', str(tmp_path / 'fps')]
-        check = lambda: json.loads(open(glob.glob(str(tmp_path / 'fps' / 'fps_*.json'))[0]).read())[  # noqa: E731
-            'average_fps'] > 0
-    result = subprocess.run([PY, os.path.join(MMSEG_TOOLS, f'{tool}.py'), *args], capture_output=True, text=True,
-                            cwd=tmp_path if tool == 'benchmark' else ROOT)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert check()

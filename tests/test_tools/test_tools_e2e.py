@@ -105,15 +105,6 @@ def test_resume_continues_from_the_last_checkpoint(trained, demo_data, tmp_path)
     assert 'Iter(train) [1/6]' not in result.stdout + result.stderr
 
 
-def test_mmseg_own_train_tool_trains_the_demo_config(demo_data, tmp_path):
-    """Users run mmseg's tools too: custom_imports in the config is enough."""
-    import mmseg
-    mmseg_train = os.path.join(os.path.dirname(mmseg.__file__), '.mim', 'tools', 'train.py')
-    run(mmseg_train, os.path.join(ROOT, 'configs/ccl/demo_ccl.py'), '--work-dir', str(tmp_path),
-        *data_options(demo_data, 2), cwd=tmp_path)
-    assert (tmp_path / 'iter_2.pth').exists()
-
-
 def test_merged_singles_score_like_averaged_logits(demo_data, tmp_path):
     """Two single models (initialised, not trained: training is tested above) merged and scored by
     tools/test.py: each output's mIoU as numpy gives it from the singles' own logits."""
