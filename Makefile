@@ -16,14 +16,15 @@ install-compat:
 lint: install
 	.venv/bin/ruff check .
 
-# One test worker per core (pytest-xdist); `pytest tests/...` alone runs in one process.
+# One test worker per core (pytest-xdist); a config family's tests (xdist_group) on one worker, which
+# trains its model once. `pytest tests/...` alone runs in one process.
 test: install
-	$(PY) -m pytest tests -q -n logical -m "not gpu"
+	$(PY) -m pytest tests -q -n logical --dist loadgroup -m "not gpu"
 
 # Everything but the tests marked `slow` (end to end through the tools, installs, packaging,
 # distributed runs, kill and resume, study runs): a few minutes, for the edit-test loop.
 test-fast: install
-	$(PY) -m pytest tests -q -n logical -m "not slow and not gpu"
+	$(PY) -m pytest tests -q -n logical --dist loadgroup -m "not slow and not gpu"
 
 # The tests marked `gpu`, one at a time, with their prints (iteration time, peak memory): the paper's
 # VOC model on CUDA in fp32 and with --amp, resumed and tested, and tools/dist_train.sh over every
