@@ -60,6 +60,8 @@ def main() -> None:
         if osp.realpath(link) != osp.realpath(target):
             print(f'{link} is an installed copy of {PACKAGE}, not this checkout; mim reads that copy. '
                   'Left as it is.')
+        else:  # the install's metadata lies in this checkout (an editable install that puts it on sys.path)
+            print(f'mim reads this checkout: {osp.join(link, ".mim")}')
         return
     os.symlink(target, link)
     print(f'linked {link} -> {target} (what mim reads: {osp.join(link, ".mim")})')
