@@ -10,6 +10,7 @@ from mmseg_ccl.utils import OUTPUTS
 
 from .report import (
     agreement_table,
+    described_table,
     differences_table,
     main_output,
     of_shipped_configs,
@@ -48,13 +49,14 @@ def zoo_table(results: dict, names: List[str], suite: Suite, readme_dir: str) ->
 def update_readme(path: str, results: dict, names: List[str], suite: Suite) -> None:
     """Replace the text between ``<!-- SUITE table -->`` and ``<!-- /SUITE table -->`` (and the
     same for ``per-class``, with the suite's per-class rows, and, where the README has them, for
-    ``differences`` and ``agreement``, with every row) with the tables made from ``results``."""
+    ``differences`` and ``agreement``, with every row; ``agreement`` also holds the other comparisons
+    the documents describe) with the tables made from ``results``."""
     with open(path) as f:
         text = f.read()
     blocks = {'table': zoo_table(results, names, suite, osp.dirname(osp.abspath(path))),
               'per-class': per_class_table(results, [n for n in names if n in suite.per_class_rows]),
               'differences': differences_table(results, suite),
-              'agreement': agreement_table(results, names)}
+              'agreement': agreement_table(results, names) + described_table(results, suite)}
     for block, content in blocks.items():
         begin, end = f'<!-- {results["suite"]} {block} -->\n', f'<!-- /{results["suite"]} {block} -->'
         if begin not in text or end not in text:

@@ -46,12 +46,25 @@ def last_fifth_change(row: dict) -> List[float]:
 
 
 def report(results: dict, results_path: str, suite: Suite) -> str:
-    """Write the table beside the results file (``.md``): mIoU mean ± std over seeds, the change
-    over the last fifth of training, parameters, FLOPs, the side-by-side timing (``--timing``),
-    training time as the median over seeds with its range; per-class IoU; the validation curves
-    (``_curves.png``); the deciding differences with their intervals; where the results file names
+    """Write the tables of :func:`report_text` beside the results file (``.md``) and the validation
+    curves (``_curves.png``). Returns the tables."""
+    table = report_text(results, results_path, suite)
+    with open(osp.splitext(results_path)[0] + '.md', 'w') as f:
+        f.write(table)
+    print(table)
+    curve_rows = [n for n in ordered_rows(results, suite) if not suite.curve_rows or n in suite.curve_rows]
+    if any(run.get('curve') for n in curve_rows for run in results['rows'][n]['runs'].values()):
+        plot_curves(results, curve_rows, osp.splitext(results_path)[0] + '_curves.png')
+    return table
+
+
+def report_text(results: dict, results_path: str, suite: Suite) -> str:
+    """The tables of a results file: mIoU mean ± std over seeds, the change over the last fifth of
+    training, parameters, FLOPs, the side-by-side timing (``--timing``), training time as the median
+    over seeds with its range; per-class IoU; how the networks agree; the deciding differences with
+    their intervals, and the other comparisons the documents describe; where the results file names
     another (``against``, recorded by ``--report --against``), each row's difference to the same row
-    there. Returns the table."""
+    there."""
     against = results.get('against') and osp.join(osp.dirname(results_path), results['against'])
     lines = ['| row | seeds | mIoU top | mIoU bottom | mIoU mean | last fifth Δ | params (M) | GFLOPs | '
              'train step (×) | latency (×) | train memory (MiB) | training time (min), median (min-max) |',
@@ -83,16 +96,11 @@ def report(results: dict, results_path: str, suite: Suite) -> str:
               '(right wherever either network is right):\n\n' + agreement if agreement else '')
     differences = differences_table(results, suite)
     table += '\nDeciding differences of the main output\'s mIoU:\n\n' + differences if differences else ''
+    table += described_table(results, suite)
     if against and not osp.isfile(against):
         table += f'\nNo table against `{osp.relpath(against, ROOT)}`, which this file names: it is gone.\n'
     elif against:
         table += against_table(results, against)
-    with open(osp.splitext(results_path)[0] + '.md', 'w') as f:
-        f.write(table)
-    print(table)
-    curve_rows = [n for n in names if not suite.curve_rows or n in suite.curve_rows]
-    if any(run.get('curve') for n in curve_rows for run in results['rows'][n]['runs'].values()):
-        plot_curves(results, curve_rows, osp.splitext(results_path)[0] + '_curves.png')
     return table
 
 
@@ -146,21 +154,79 @@ def differences_table(results: dict, suite: Suite) -> str:
     return text + resolution_note(paired, sorted(family, key=lambda key: key[0] != ccl_label))
 
 
+MEASURES = {'top': 'mIoU top', 'bottom': 'mIoU bottom', 'mean': 'mIoU mean',
+            'only_one': 'share of pixels right for only one network (%)', 'oracle': 'mIoU oracle'}
+
+
+def measure_scores(row: dict, measure: str) -> Dict[str, float]:
+    """Per seed, one of ``MEASURES`` (or ``only_top``, ``only_bottom``: the share right for that network
+    alone) of a row's runs; seeds without it left out."""
+    values = {}
+    for seed, run in row['runs'].items():
+        cooperation = run.get('cooperation') or {}
+        shares = cooperation.get('pixel_shares')
+        if measure in OUTPUTS and measure in run['scores']:
+            values[seed] = run['scores'][measure]
+        elif measure == 'oracle' and shares:
+            values[seed] = statistics.mean(v for v in cooperation['iou']['oracle']
+                                           if v is not None and not math.isnan(v))
+        elif measure not in OUTPUTS and shares:
+            values[seed] = shares['only_top'] + shares['only_bottom'] if measure == 'only_one' else shares[measure]
+    return values
+
+
+def described_table(results: dict, suite: Suite) -> str:
+    """The comparisons of ``suite.described`` that the results hold, each with its 95 % interval and
+    p-value: paired over the shared seeds where both rows are jointly trained two-network rows (as the
+    deciding differences pair), else Welch; Holm's test over them as one family, with Bonferroni's
+    simultaneous intervals, and a sentence naming what it rejects."""
+    from .intervals import holm, paired_interval, welch_interval
+    rows, compared = results['rows'], {}  # (label a, label b) -> (test, function, (a's scores, b's))
+    for a, b, measure in suite.described:
+        if a not in rows or b not in rows:
+            continue
+        x, y = measure_scores(rows[a], measure), measure_scores(rows[b], measure)
+        joint = all(suite.rows.get(n) and suite.rows[n].config and suite.rows[n].outputs == OUTPUTS for n in (a, b))
+        seeds = sorted(set(x) & set(y), key=int)
+        key = (rows[a]['label'], f'{rows[b]["label"]}: {MEASURES[measure]}')
+        if joint and len(seeds) >= 2:
+            compared[key] = ('paired', paired_interval, ([x[s] for s in seeds], [y[s] for s in seeds]))
+        elif len(x) >= 2 and len(y) >= 2:
+            compared[key] = ('Welch', welch_interval, (list(x.values()), list(y.values())))
+    if not compared:
+        return ''
+    rejected = dict(zip(compared, holm([function(*pair).p for _, function, pair in compared.values()])))
+    lines = [comparison_line(key, test, function, pair, f'described, {len(compared)}', len(compared), rejected[key])
+             for key, (test, function, pair) in compared.items()]
+    decided = [f'{a} − {b}' for (a, b), rejects in rejected.items() if rejects]
+    return ('\nOther comparisons the documents describe (in no decision rule; described, not decided by a rule '
+            'fixed before the runs):\n\n' + DECISION_HEADER + '\n'.join(lines) + '\n\n'
+            f'Holm\'s test over these {len(compared)} at a family-wise 5 % rejects '
+            + (f'{len(decided)}: ' + '; '.join(decided) if decided else 'none') + '.\n')
+
+
+def comparison_line(key: tuple, test: str, function, pair: tuple, family: str, size: int,
+                    rejected: Optional[bool]) -> str:
+    """A table line of the comparison ``key`` ((label a, label b)) of ``pair`` (a's scores, b's) by
+    ``function``, a member of ``family`` (of ``size`` comparisons) with Holm's decision ``rejected``, or
+    of none (``rejected`` None)."""
+    from .intervals import bonferroni_level
+    interval = function(*pair)
+    decision = ('— | — | —' if rejected is None else
+                f'{family} | {"yes" if rejected else "no"} | '
+                f'{bounds(function(*pair, level=bonferroni_level(size)))} ({100 * bonferroni_level(size):.1f} % each)')
+    return (f'| {key[0]} − {key[1]} | {test} | {" / ".join(map(str, interval.n))} | {interval.difference:+.2f} | '
+            f'{bounds(interval)} | {interval.p:.3f} | {decision} |')
+
+
 def decided_lines(test: str, function, comparisons: Dict[tuple, tuple], family: List[tuple]):
     """Table lines of ``comparisons`` ((label a, label b) -> (a's scores, b's)) compared by ``function``;
     those in ``family`` are decided together by Holm's test, with Bonferroni's simultaneous intervals.
     Returns the lines and the rejected pairs."""
-    from .intervals import bonferroni_level, holm
+    from .intervals import holm
     rejected = dict(zip(family, holm([function(*comparisons[key]).p for key in family])))
-    lines = []
-    for key, pair in comparisons.items():
-        interval = function(*pair)
-        decision = ('— | — | —' if key not in rejected else
-                    f'{test}, {len(family)} | {"yes" if rejected[key] else "no"} | '
-                    f'{bounds(function(*pair, level=bonferroni_level(len(family))))} '
-                    f'({100 * bonferroni_level(len(family)):.1f} % each)')
-        lines.append(f'| {key[0]} − {key[1]} | {test} | {" / ".join(map(str, interval.n))} | '
-                     f'{interval.difference:+.2f} | {bounds(interval)} | {interval.p:.3f} | {decision} |')
+    lines = [comparison_line(key, test, function, pair, f'{test}, {len(family)}', len(family), rejected.get(key))
+             for key, pair in comparisons.items()]
     return lines, [key for key, rejects in rejected.items() if rejects]
 
 
@@ -306,20 +372,14 @@ def per_class_table(results: dict, names: List[str]) -> str:
 
 
 def agreement_table(results: dict, names: List[str]) -> str:
-    """Per analysed two-network row: the labelled val pixels that only the top, only the bottom and
-    only one of the two networks get right (%), and the oracle's mIoU, each mean ± std over seeds."""
+    """Per analysed two-network row: the labelled val pixels that only one of the two networks, only the
+    top and only the bottom get right (%), and the oracle's mIoU, each mean ± std over seeds."""
     lines = []
     for name in names:
         row = results['rows'][name]
-        analysed = [r['cooperation'] for r in row['runs'].values() if r.get('cooperation', {}).get('pixel_shares')]
-        if not analysed:
-            continue
-        shares = [a['pixel_shares'] for a in analysed]
-        columns = ([s['only_top'] + s['only_bottom'] for s in shares], [s['only_top'] for s in shares],
-                   [s['only_bottom'] for s in shares],
-                   [statistics.mean(v for v in a['iou']['oracle'] if v is not None and not math.isnan(v))
-                    for a in analysed])
-        lines.append(f'| {row["label"]} | {len(analysed)} | ' + ' | '.join(summarise(c) for c in columns) + ' |')
+        columns = [list(measure_scores(row, m).values()) for m in ('only_one', 'only_top', 'only_bottom', 'oracle')]
+        if columns[0]:
+            lines.append(f'| {row["label"]} | {len(columns[0])} | ' + ' | '.join(summarise(c) for c in columns) + ' |')
     if not lines:
         return ''
     return ('| row | seeds | right for only one network (%) | only top (%) | only bottom (%) | mIoU oracle |\n'
