@@ -30,7 +30,7 @@ def match_size(other: Tensor, own: Tensor, align_corners: bool) -> Tensor:
 
 @MODELS.register_module()
 class ConcatFusion(BaseModule):
-    """``ConvBNReLU_1x1(cat(own, resize(other)))`` back to ``own_channels`` (the default).
+    """``ConvBNReLU_1x1(cat(own, resize(other)))`` back to ``own_channels`` (the papers' most literal reading).
 
     Args:
         own_channels: Channels of the receiving branch's feature.
