@@ -38,6 +38,11 @@ class Suite:
     # listed at 95 %, outside it, so that later rows leave decided levels as they were. A file of another
     # setting keeps every paired row in the family it was decided with.
     holm_rows: Optional[Tuple[str, ...]] = None
+    # Comparisons the documents describe beyond the deciding ones, each (row a, row b, measure): a measure is
+    # an output's mIoU ('top', 'bottom', 'mean'), 'only_one' (labelled val pixels right for only one network,
+    # %) or 'oracle' (the oracle's mIoU). Listed with their intervals under the deciding differences and
+    # decided by Holm's test as a family of their own; no rule fixed before the runs names them.
+    described: Tuple[Tuple[str, str, str], ...] = ()
     # The datasets whose data_root --data sets (VOC's training set is a ConcatDataset of two).
     datasets: Tuple[str, ...] = ('train_dataloader.dataset', 'val_dataloader.dataset', 'test_dataloader.dataset')
 
@@ -86,11 +91,20 @@ SUITES = {
             'posthoc': Row('post-hoc ensemble of the two singles', None),
             'ensemble': Row('ensemble, trained jointly (no exchange)', 'configs/ccl/demo_ensemble.py'),
             **_cooperation_rows(DEMO_CCL, '[aspp,decoder]', 'concat'),
+            'fscn_detach': Row('one-way cooperation (FSCN), top -> bottom, received features detached', DEMO_CCL,
+                               ('model.decode_head.direction=top_to_bottom', 'model.decode_head.detach=True')),
         },
         paper_rows=PAPER_ROWS,
         ensemble_config='configs/ccl/demo_ensemble.py',
         iters=600,
-        crop=(64, 64)),
+        crop=(64, 64),
+        # docs/experiments.md, "The paper's comparison at demo scale": what the exchange does to the weaker
+        # (bottom) network against the joint ensemble, the fusions and detaching against concat, the bottom's
+        # loss reaching the top in FSCN, and the connections against none.
+        described=(*((row, 'ensemble', 'bottom') for row in ('fscn', 'ccl_noconn', 'ccl_conn1', 'ccl_conn2', 'ccl')),
+                   ('ccl_add', 'ccl', 'mean'), ('ccl_reduced', 'ccl', 'mean'), ('ccl_detach', 'ccl', 'mean'),
+                   ('fscn', 'fscn_detach', 'top'), ('fscn', 'fscn_detach', 'mean'),
+                   ('ccl_conn1', 'ccl_noconn', 'mean'), ('ccl_conn2', 'ccl_noconn', 'mean'))),
     'camvid': Suite(
         rows={
             'single_top': Row('single DeepLabV3+, MobileNetV2', CAMVID.format('ccl/deeplabv3plus_mobilenetv2-os16'), (),
@@ -128,7 +142,13 @@ SUITES = {
                     'ccl_gated'),
         per_class_rows=('posthoc', 'ensemble', 'fscn', 'ccl', 'ccl_add', 'ccl_concat', 'ccl_ownclassifier',
                         'ccl_gated'),
-        holm_rows=('ccl', 'ccl_ownclassifier', 'ccl_gated')),
+        holm_rows=('ccl', 'ccl_ownclassifier', 'ccl_gated'),
+        # docs/method.md, "What the exchange does on CamVid": how the networks agree (pixels right for only
+        # one of them, the oracle) with CCL's exchange, without it before the classifiers, and gated.
+        described=(('ccl', 'ensemble', 'only_one'), ('ccl', 'posthoc', 'only_one'), ('ccl', 'ensemble', 'oracle'),
+                   ('ccl', 'posthoc', 'oracle'), ('ccl_ownclassifier', 'ccl', 'only_one'),
+                   ('ccl_ownclassifier', 'ensemble', 'only_one'), ('ccl_gated', 'ensemble', 'only_one'),
+                   ('ccl_gated', 'ensemble', 'oracle'))),
 }
 
 
