@@ -78,3 +78,31 @@ def test_beats_only_where_holm_rejects(doc):
     claims = [s for s in sentences if re.search(r'\bbeats?\b', s) and not NOT_A_CLAIM.search(s)]
     unsupported = [s for s in claims if not any(a in s and b in s for a, b in rejected)]
     assert not unsupported, f'{doc} says "beats" where Holm\'s test does not reject: {unsupported}'
+
+
+# The demo comparison (docs/experiments.md, "The paper's comparison at demo scale"): its tables are the
+# report of docs/results/demo_comparison.json, and every figure its prose types is one of that report's.
+DEMO_RESULTS = os.path.join(ROOT, 'docs', 'results', 'demo_comparison.json')
+FIGURE = re.compile(r'[+-]?\d+\.\d+ ± \d+\.\d+|\[[+-]?\d+\.\d+, [+-]?\d+\.\d+\]|p = \d\.\d+')
+
+
+def demo_section() -> str:
+    with open(os.path.join(ROOT, 'docs', 'experiments.md')) as f:
+        text = f.read()
+    start = text.index("## The paper's comparison at demo scale")
+    return text[start:text.index('\n## ', start + 1)]
+
+
+def test_demo_comparison_figures_come_from_its_results_file():
+    import json
+
+    from ccl_study.report import report_text
+    from ccl_study.suites import SUITES
+    with open(DEMO_RESULTS) as f:
+        generated = report_text(json.load(f), DEMO_RESULTS, SUITES['demo'])
+    with open(os.path.splitext(DEMO_RESULTS)[0] + '.md') as f:
+        assert f.read() == generated  # the tables as the report writes them
+    figures = FIGURE.findall(demo_section())
+    assert figures, 'the demo comparison types no figure'
+    missing = [f for f in figures if (f'| {f[4:]} |' if f.startswith('p = ') else f) not in generated]
+    assert not missing, f'docs/experiments.md types demo figures its results file does not give: {missing}'
