@@ -104,16 +104,6 @@ def test_voc_without_the_aug_list_names_the_converter(tmp_path):
     assert VOC_AUG_STEP in str(error.value)
 
 
-def test_voc_aug_list_naming_a_missing_label_map(tmp_path):
-    voc = make_voc_fixture(tmp_path, aug=((20, 20), (20, 20)))
-    os.remove(os.path.join(voc, 'SegmentationClassAug', '2009_000001.png'))
-    with pytest.raises(FileNotFoundError) as error:
-        voc_aug(voc)
-    message = str(error.value)
-    assert f'label map {voc}/SegmentationClassAug/2009_000001.png does not exist' in message
-    assert '1 of the split\'s 2 label maps are missing' in message and VOC_AUG_STEP in message
-
-
 def test_voc_without_the_voc_images_names_the_archive(tmp_path):
     voc = make_voc_fixture(tmp_path)
     shutil.rmtree(os.path.join(voc, 'JPEGImages'))
@@ -134,16 +124,23 @@ def test_cityscapes_without_train_ids_names_the_converter(tmp_path):
     assert '2 of the split\'s 2 label maps are missing' in message and CITYSCAPES_STEP in message
 
 
+def train_voc_paper_config(folder):
+    """tools/train.py on the paper's VOC config started in ``folder`` (no ImageNet weights), which
+    must fail; returns the finished process."""
+    command = [PY, os.path.join(ROOT, 'tools/train.py'), os.path.join(ROOT, 'configs/ccl/voc_xcep_r101.py'),
+               '--cfg-options', 'model.backbone.top.init_cfg=None', 'model.backbone.bottom.init_cfg=None']
+    result = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=100)
+    assert result.returncode != 0
+    return result
+
+
 @pytest.mark.slow
 def test_train_tool_stops_on_voc_without_aug_labels(tmp_path):
     """The paper's config, run as a user runs it, with the SBD conversion left out: it stops as the
     dataset is built, before any training, naming the folder and the step."""
     voc = make_voc_fixture(tmp_path / 'data')
     shutil.rmtree(os.path.join(voc, 'SegmentationClassAug'))
-    command = [PY, os.path.join(ROOT, 'tools/train.py'), os.path.join(ROOT, 'configs/ccl/voc_xcep_r101.py'),
-               '--cfg-options', 'model.backbone.top.init_cfg=None', 'model.backbone.bottom.init_cfg=None']
-    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=100)
-    assert result.returncode != 0
+    result = train_voc_paper_config(tmp_path)
     assert 'label map folder data/VOCdevkit/VOC2012/SegmentationClassAug does not exist' in result.stderr
     assert VOC_AUG_STEP in result.stderr
     assert not list(tmp_path.rglob('*.pth'))
@@ -154,15 +151,18 @@ def test_train_tool_stops_on_voc_without_aug_labels(tmp_path):
 VOC_ARCHIVE_STEP = 'extracting VOCtrainval_11-May-2012.tar into data/'
 
 
-def test_voc_list_naming_a_missing_image(tmp_path):
+@pytest.mark.parametrize('kind, folder, suffix', [('label map', 'SegmentationClassAug', '.png'),
+                                                   ('image', 'JPEGImages', '.jpg')])
+def test_voc_aug_list_naming_a_missing_file(kind, folder, suffix, tmp_path):
     voc = make_voc_fixture(tmp_path, aug=((20, 20), (20, 20)))
-    os.remove(os.path.join(voc, 'JPEGImages', '2009_000001.jpg'))
+    os.remove(os.path.join(voc, folder, '2009_000001' + suffix))
     with pytest.raises(FileNotFoundError) as error:
         voc_aug(voc)
     message = str(error.value)
-    assert f'the image {voc}/JPEGImages/2009_000001.jpg does not exist' in message
-    assert f"1 of the split's 2 images are missing; each is looked for as {voc}/JPEGImages/NAME.jpg" in message
-    assert f'NAME as listed in {voc}/ImageSets/Segmentation/aug.txt' in message and VOC_ARCHIVE_STEP in message
+    assert f'the {kind} {voc}/{folder}/2009_000001{suffix} does not exist' in message
+    assert f"1 of the split's 2 {kind}s are missing; each is looked for as {voc}/{folder}/NAME{suffix}" in message
+    assert f'NAME as listed in {voc}/ImageSets/Segmentation/aug.txt' in message
+    assert (VOC_AUG_STEP if kind == 'label map' else VOC_ARCHIVE_STEP) in message
 
 
 def test_voc_with_an_empty_image_folder(tmp_path):
@@ -233,10 +233,7 @@ def test_train_tool_stops_on_a_listed_image_that_is_missing(tmp_path):
     stops as the dataset is built, before the first iteration, naming the image and the step."""
     voc = make_voc_fixture(tmp_path / 'data', train=((150, 200), (150, 200)))
     os.remove(os.path.join(voc, 'JPEGImages', '2007_000001.jpg'))
-    command = [PY, os.path.join(ROOT, 'tools/train.py'), os.path.join(ROOT, 'configs/ccl/voc_xcep_r101.py'),
-               '--cfg-options', 'model.backbone.top.init_cfg=None', 'model.backbone.bottom.init_cfg=None']
-    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=100)
-    assert result.returncode != 0
+    result = train_voc_paper_config(tmp_path)
     assert 'the image data/VOCdevkit/VOC2012/JPEGImages/2007_000001.jpg does not exist' in result.stderr
     assert VOC_ARCHIVE_STEP in result.stderr
     assert not list(tmp_path.rglob('*.pth')) and 'Iter(train)' not in result.stdout + result.stderr
