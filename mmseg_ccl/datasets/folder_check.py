@@ -65,7 +65,9 @@ def load_checked_data_list(dataset: BaseSegDataset, made_by: Optional[Mapping[st
                           f' ({len(absent)} of the {len(labels)} label maps in {seg_dir} have no image; each is '
                           f'looked for as {img_dir}/NAME{dataset.img_suffix} for NAME{dataset.seg_map_suffix})')
     if dataset.backend_args is None:  # local files: a stat each
-        for kind, key, folder, suffix in (('image', 'img_path', img_dir, dataset.img_suffix),
+        # A scanned split's images were found on disk; a listed split's are stat'ed.
+        listed_images = (('image', 'img_path', img_dir, dataset.img_suffix), ) if dataset.ann_file else ()
+        for kind, key, folder, suffix in (*listed_images,
                                           ('label map', 'seg_map_path', seg_dir, dataset.seg_map_suffix)):
             absent = [info[key] for info in data_list if not osp.isfile(info[key])]
             if absent:
