@@ -1,6 +1,5 @@
 """``mmseg-ccl://`` checkpoints: every shipped config's ImageNet weights resolve from any
 directory, converted from the installed weight packages; a missing one names what to do."""
-import subprocess
 import sys
 
 import pytest
@@ -54,23 +53,6 @@ def test_a_missing_weight_package_is_named(name, module, package, monkeypatch):
     monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed
     with pytest.raises(FileNotFoundError, match=f'install {package}'):
         CheckpointLoader.load_checkpoint(SCHEME + name)
-
-
-def test_xception65_comes_from_the_weights_home(tmp_path, monkeypatch):
-    monkeypatch.setenv('MMSEG_CCL_HOME', str(tmp_path / 'home'))
-    with pytest.raises(FileNotFoundError, match='xception65_2mmseg.py') as error:
-        CheckpointLoader.load_checkpoint(SCHEME + 'xception65_tf_in1k')
-    assert str(tmp_path / 'home' / 'xception65_tf_in1k.pth') in str(error.value)
-
-    import timm
-    from safetensors.torch import save_file
-    reference = timm.create_model('xception65', pretrained=False)
-    save_file({k: v.contiguous() for k, v in reference.state_dict().items()}, str(tmp_path / 'model.safetensors'))
-    subprocess.run([sys.executable, 'tools/model_converters/xception65_2mmseg.py', str(tmp_path / 'model.safetensors')],
-                   cwd=ROOT, check=True, capture_output=True)  # writes to MMSEG_CCL_HOME by default
-    state_dict = CheckpointLoader.load_checkpoint(SCHEME + 'xception65_tf_in1k')['state_dict']
-    torch.testing.assert_close(state_dict['blocks.0.convs.0.depthwise_conv.conv.weight'],
-                               reference.state_dict()['blocks.0.stack.conv1.conv_dw.weight'])
 
 
 def test_unknown_name_lists_the_known_ones():

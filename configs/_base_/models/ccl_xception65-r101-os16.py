@@ -14,7 +14,7 @@ xception65 = dict(
     output_stride=16,
     out_indices=(1, 4),
     norm_cfg=dict(norm_cfg, eps=1e-3),
-    init_cfg=dict(type='Pretrained', checkpoint='mmseg-ccl://xception65_tf_in1k'))
+    pretrained=True)  # timm's xception65.tf_in1k (docs/usage.md, "Xception-65 weights")
 resnet101 = dict(
     type='ResNetV1c',
     depth=101,

