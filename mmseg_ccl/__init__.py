@@ -5,7 +5,7 @@ mmseg's registries (configs need only ``custom_imports =
 dict(imports=['mmseg_ccl'])``) and lets torch's safe checkpoint loading read
 mmengine checkpoints.
 """
-from .runtime import register_safe_globals
+from .engine import register_safe_globals
 
 register_safe_globals()
 

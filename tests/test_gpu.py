@@ -14,7 +14,7 @@ import subprocess
 import pytest
 import torch
 
-from mmseg_ccl.evaluation import newest_metrics
+from mmseg_ccl.analysis import newest_metrics
 
 from helpers import PY, ROOT, make_voc_fixture, run
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mmseg_ccl.evaluation import newest_metrics
+from mmseg_ccl.analysis import newest_metrics
 
 from helpers import ROOT
 

@@ -6,7 +6,7 @@
 With a CCL config, the evaluator (CooperativeIoUMetric) scores the top, bottom
 and mean outputs in this one pass.
 """
-from mmseg_ccl.runtime import run_mmseg_tool
+from mmseg_ccl.engine import run_mmseg_tool
 
 if __name__ == '__main__':
     run_mmseg_tool('test.py')

@@ -3,7 +3,7 @@
     python tools/train.py CONFIG [--work-dir DIR] [--resume] [--amp]
                           [--cfg-options KEY=VALUE ...] [--launcher {none,pytorch,slurm,mpi}]
 """
-from mmseg_ccl.runtime import run_mmseg_tool
+from mmseg_ccl.engine import run_mmseg_tool
 
 if __name__ == '__main__':
     run_mmseg_tool('train.py')

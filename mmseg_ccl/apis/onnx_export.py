@@ -17,7 +17,7 @@ from mmengine.utils import digit_version
 from torch import Tensor
 
 from ..models.segmentors.cooperative_encoder_decoder import output_logits
-from ..utils import OUTPUTS
+from ..structures import OUTPUTS
 
 OUTPUT_NAMES = ('logits', 'labels')
 # torch's torch.export-based ONNX exporter (``torch.onnx.export(dynamo=True)``) as used here.

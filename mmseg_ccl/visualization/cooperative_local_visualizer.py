@@ -10,7 +10,7 @@ from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
 
 from ..datasets.transforms import image_on_eval_crop
-from ..utils import OUTPUTS
+from ..structures import OUTPUTS
 
 
 @VISUALIZERS.register_module()

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmseg_ccl.evaluation import newest_metrics
+from mmseg_ccl.analysis import newest_metrics
 
 from helpers import PY, ROOT, SHRUNK, make_cityscapes_fixture, make_voc_fixture, run
 

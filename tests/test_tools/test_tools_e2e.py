@@ -14,7 +14,7 @@ from PIL import Image
 
 from mmseg.apis import init_model
 from mmseg.registry import MODELS
-from mmseg_ccl.evaluation import newest_metrics
+from mmseg_ccl.analysis import newest_metrics
 
 from helpers import PY, ROOT, data_options, run
 

@@ -33,8 +33,8 @@ from mmengine.runner import Runner
 
 import mmseg_ccl  # noqa: F401  (registers the modules)
 from mmseg.apis import init_model
-from mmseg_ccl.evaluation import class_areas, class_iou
-from mmseg_ccl.utils import OUTPUTS
+from mmseg_ccl.analysis import class_areas, class_iou
+from mmseg_ccl.structures import OUTPUTS
 
 ANALYSED = (*OUTPUTS, 'oracle')  # the model's outputs and the oracle of the two networks
 AGREEMENT = ('only_top', 'only_bottom', 'both', 'neither')

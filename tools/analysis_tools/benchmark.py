@@ -18,8 +18,8 @@ interval for that median (order statistics; bounded from 6 rounds on, 30 rounds 
 10th and 21st smallest ratios). Auxiliary heads are removed (they
 do not predict and are not part of the method); SyncBN becomes BN.
 
-* FLOPs: mmengine's ``get_model_complexity_info`` (multiply-adds, as mmseg's
-  ``get_flops.py`` reports them) of one image of ``--shape``.
+* FLOPs: mmengine's ``FlopAnalyzer`` (multiply-adds, as mmseg's ``get_flops.py``
+  reports them; ``mmseg_ccl.analysis.complexity``) of one image of ``--shape``.
 * latency: ``predict`` of one image (batch 1), median and spread (IQR) over the rounds.
 * step: forward + backward + SGD step at ``--batch`` images of ``--shape``, which
   the config's data preprocessor pads to its training crop (``size``) as in training.
@@ -32,7 +32,7 @@ do not predict and are not part of the method); SyncBN becomes BN.
   step, by part of the model (data, backbone, head, exchange, loss, optimiser; backward
   operations with their forward's part) and by kind of operation (convolution, resize,
   concatenation, synchronisation, ...): CPU time in operations, GPU kernel time and
-  kernel launches, against the reference (``mmseg_ccl.evaluation.step_profile``);
+  kernel launches, against the reference (``mmseg_ccl.analysis.step_profile``);
   ``--trace-dir`` also writes each model's last profiled step as a Chrome trace.
 """
 import argparse
@@ -49,7 +49,6 @@ import warnings
 from typing import Dict, List, Optional
 
 import torch
-from mmengine.analysis import get_model_complexity_info
 from mmengine.config import Config, DictAction
 from mmengine.logging import MMLogger
 from mmengine.model import revert_sync_batchnorm
@@ -60,10 +59,11 @@ from mmengine.structures import PixelData
 import mmseg_ccl  # noqa: F401
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
+from mmseg_ccl.analysis.complexity import count_flops
+from mmseg_ccl.analysis.step_profile import breakdown_table, mean_breakdown, profile_steps
+from mmseg_ccl.analysis.timing import interleaved_times, median_interval
 from mmseg_ccl.apis import load_config
-from mmseg_ccl.evaluation.step_profile import breakdown_table, mean_breakdown, profile_steps
-from mmseg_ccl.evaluation.timing import interleaved_times, median_interval
-from mmseg_ccl.runtime import compile_network
+from mmseg_ccl.engine import compile_network
 
 
 def build(cfg: Config, args: argparse.Namespace) -> torch.nn.Module:
@@ -119,8 +119,7 @@ class Bench:
         level = logger.level
         logger.setLevel(logging.ERROR)  # the counter warns about every op it does not count (norms, resizes)
         try:
-            return get_model_complexity_info(self.model, inputs=self.test_data['inputs'], show_table=False,
-                                             show_arch=False)['flops']
+            return count_flops(self.model, self.test_data['inputs'])
         finally:
             logger.setLevel(level)
 

@@ -26,8 +26,8 @@ import statistics
 import sys
 from typing import Dict, List, Sequence
 
-from mmseg_ccl.evaluation import logged_scalars
-from mmseg_ccl.runtime import atomic_write
+from mmseg_ccl.analysis import logged_scalars
+from mmseg_ccl.engine import atomic_write
 
 Losses = Dict[int, float]
 

@@ -7,8 +7,8 @@ Reads the metrics mmengine's ``tools/test.py`` wrote (``WORK_DIR/<time>/<time>.j
 import argparse
 import sys
 
-from mmseg_ccl.evaluation import newest_metrics
-from mmseg_ccl.utils import OUTPUTS
+from mmseg_ccl.analysis import newest_metrics
+from mmseg_ccl.structures import OUTPUTS
 
 
 def main() -> None:

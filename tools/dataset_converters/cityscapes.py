@@ -6,7 +6,7 @@
 Writes ``gtFine/*/*/*_gtFine_labelTrainIds.png`` and the split lists (docs/usage.md, "Prepare
 the data").
 """
-from mmseg_ccl.runtime import run_mmseg_tool
+from mmseg_ccl.engine import run_mmseg_tool
 
 if __name__ == '__main__':
     run_mmseg_tool('dataset_converters/cityscapes.py')

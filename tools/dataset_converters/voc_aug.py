@@ -5,7 +5,7 @@
 Writes ``VOC2012/SegmentationClassAug/*.png`` and ``VOC2012/ImageSets/Segmentation/aug.txt``
 (docs/usage.md, "Prepare the data").
 """
-from mmseg_ccl.runtime import run_mmseg_tool
+from mmseg_ccl.engine import run_mmseg_tool
 
 if __name__ == '__main__':
     run_mmseg_tool('dataset_converters/voc_aug.py')

@@ -32,8 +32,8 @@ from mmengine.runner import load_checkpoint
 import mmseg_ccl  # noqa: F401  (registers the modules)
 from mmseg.registry import MODELS
 from mmseg.utils import register_all_modules
+from mmseg_ccl.analysis.timing import interleaved_times
 from mmseg_ccl.apis import SegmentorForExport, check_exporter, compare, export_onnx
-from mmseg_ccl.evaluation.timing import interleaved_times
 
 TOLERANCE = 1e-4  # largest logit difference, relative to the logits' range
 

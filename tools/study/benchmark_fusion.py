@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 import mmseg_ccl  # noqa: F401  (registers ReducedFusion)
 from mmseg.registry import MODELS
-from mmseg_ccl.evaluation.timing import interleaved_times
+from mmseg_ccl.analysis.timing import interleaved_times
 
 
 class ConvReducedFusion(nn.Module):

@@ -34,8 +34,8 @@ from mmengine.registry import init_default_scope
 
 import mmseg_ccl  # noqa: F401  (registers the modules)
 from mmseg.registry import DATASETS, MODELS
+from mmseg_ccl.analysis import class_areas, class_iou
 from mmseg_ccl.apis import load_config
-from mmseg_ccl.evaluation import class_areas, class_iou
 
 
 def build_backbone(cfg: Config) -> torch.nn.Module:

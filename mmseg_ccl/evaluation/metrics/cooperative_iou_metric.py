@@ -8,7 +8,7 @@ from prettytable import PrettyTable
 from mmseg.evaluation.metrics import IoUMetric
 from mmseg.registry import METRICS
 
-from ...utils import OUTPUTS
+from ...structures import OUTPUTS
 
 
 @METRICS.register_module()

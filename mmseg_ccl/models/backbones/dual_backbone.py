@@ -7,7 +7,7 @@ from torch import Tensor
 
 from mmseg.registry import MODELS
 
-from ...utils import BRANCHES
+from ...structures import BRANCHES
 
 
 @MODELS.register_module()

@@ -5,7 +5,7 @@ for Semantic Segmentation", VISAPP 2022 (CCL); and the one-way predecessor,
 "Feature Sharing Cooperative Network for Semantic Segmentation", VISAPP 2021
 (FSCN). See docs/method.md for what the papers say and what is our choice.
 """
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -16,7 +16,7 @@ from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import SampleList
 
-from ...utils import BRANCHES
+from ...structures import BRANCHES
 from .dual_branch_decode_head import DualBranchDecodeHead, Pair, check_pair
 
 # Per direction, the (receiver, sender) branch indices of each exchange.
@@ -45,6 +45,17 @@ class CrossCooperativeASPPHead(DualBranchDecodeHead):
     (``fusion``) before going on. The two classifier outputs stay separate and
     are trained with ``Loss = w_top * Loss_top + w_bottom * Loss_bottom``
     (paper, eq. 1; the weights are ours).
+
+    Why it is built this way, not leaner: each branch stays an unmodified
+    mmseg head, so that its state dict is a single DeepLabV3+'s (the post-hoc
+    ensemble and the FSCN / single rows load and merge them;
+    ``tools/model_converters/merge_singles.py``), and the head stays a
+    :class:`BaseDecodeHead`, whose ``loss`` / ``predict`` contract mmseg's
+    segmentors, test-time augmentation and tools call. So the base's own
+    classifier and dropout are removed (each branch has its own), and the two
+    branch heads' loss and sampler modules are built but unused: they hold no
+    parameters, and :meth:`loss_by_feat` applies this head's ``loss_decode`` to
+    both outputs.
 
     Args:
         in_channels, c1_in_channels, in_index, c1_in_index: Each branch's
@@ -128,14 +139,19 @@ class CrossCooperativeASPPHead(DualBranchDecodeHead):
                     aspp_out=[head.channels],
                     decoder=decoder if self.exchange_before_classifier else decoder[:-1])
 
+    def exchange_modules(self) -> Iterator[nn.Module]:
+        """Every fusion module: the exchange's own share of the head (the profiler labels these)."""
+        for points in self.fusions.values():
+            for fusions in points.values():
+                yield from fusions
+
     def _exchange(self, point: str, layer: int, feats: Pair) -> Pair:
         """Each receiver fuses the sender's feature into its own at ``layer`` of ``point``
-        (its index among the point's exchanges); unchanged where the point is off or the layer
-        is not exchanged."""
+        (its index among the point's exchanges); unchanged where the point is off."""
         fused = list(feats)
         for receiver, sender in self.routes:
             fusions = self.fusions[BRANCHES[receiver]]
-            if point in fusions and layer < len(fusions[point]):
+            if point in fusions:
                 other = feats[sender].detach() if self.detach else feats[sender]
                 fused[receiver] = fusions[point][layer](feats[receiver], other)
         return fused[0], fused[1]
@@ -159,8 +175,11 @@ class CrossCooperativeASPPHead(DualBranchDecodeHead):
         # Decoder: low-level projection, the upsampled ASPP output concatenated, separable convs.
         c1 = self._exchange('decoder', 0, (top.c1_bottleneck(c1[0]), bottom.c1_bottleneck(c1[1])))
         out = tuple(torch.cat([self._resize(o, c), c], dim=1) for o, c in zip(out, c1))
+        last = len(top.sep_bottleneck)
         for k, (top_conv, bottom_conv) in enumerate(zip(top.sep_bottleneck, bottom.sep_bottleneck), start=1):
-            out = self._exchange('decoder', k, (top_conv(out[0]), bottom_conv(out[1])))
+            out = (top_conv(out[0]), bottom_conv(out[1]))
+            if k < last or self.exchange_before_classifier:
+                out = self._exchange('decoder', k, out)
         return top.cls_seg(out[0]), bottom.cls_seg(out[1])
 
     def _resize(self, x: Tensor, like: Tensor) -> Tensor:

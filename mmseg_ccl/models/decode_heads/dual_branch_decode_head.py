@@ -5,7 +5,7 @@ from torch import Tensor
 
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 
-from ...utils import BRANCHES
+from ...structures import BRANCHES
 
 Pair = Tuple[Tensor, Tensor]
 

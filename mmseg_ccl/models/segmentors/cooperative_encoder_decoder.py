@@ -10,7 +10,7 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, OptSampleList, SampleList
 
-from ...utils import BRANCHES, OUTPUTS
+from ...structures import BRANCHES, OUTPUTS
 
 # Test-time outputs: each network's logits and their average (docs/method.md, "Outputs at test time").
 
@@ -57,6 +57,13 @@ class CooperativeEncoderDecoder(EncoderDecoder):
 
     ``channels_last=True`` keeps the whole model and its inputs in the NHWC
     memory layout, which tensor cores and oneDNN prefer.
+
+    ``out_channels`` is twice the head's classes: the head's ``predict`` stacks
+    the (top, bottom) logits along channels, so that mmseg's whole and slide
+    inference, padding removal, flip and resize carry both networks' logits
+    unchanged, and :meth:`postprocess_result` splits them after mmseg's. The
+    argmax mmseg's ``postprocess_result`` takes over the stacked channels is
+    discarded: one pass over the logits, against a copy of mmseg's code.
     """
 
     def __init__(self,

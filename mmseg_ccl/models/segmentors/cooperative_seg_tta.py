@@ -8,7 +8,7 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg.utils import SampleList
 
-from ...utils import OUTPUTS
+from ...structures import OUTPUTS
 from .cooperative_encoder_decoder import logits_to_pred, store_outputs
 
 

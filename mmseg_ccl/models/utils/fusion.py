@@ -12,8 +12,6 @@ from typing import Optional
 import torch
 import torch.nn as nn
 from mmcv.cnn import ConvModule, build_activation_layer, build_norm_layer
-from mmengine.analysis.complexity_analysis import _DEFAULT_SUPPORTED_FLOP_OPS
-from mmengine.analysis.jit_handles import bmm_flop_jit
 from mmengine.model import BaseModule
 from torch import Tensor
 
@@ -112,16 +110,6 @@ def pointwise_conv(x: Tensor, weight: Tensor, residual: Optional[Tensor] = None)
     return out.view(n, h, w, -1).permute(0, 3, 1, 2)
 
 
-def _baddbmm_flop_jit(inputs: list, outputs: list) -> int:
-    """mmengine's FLOP counter knows ``bmm`` but not ``baddbmm`` (``self + bmm``)."""
-    return bmm_flop_jit(inputs[1:3], outputs)
-
-
-# Register it, so that get_model_complexity_info (and mmseg's get_flops) count
-# ReducedFusion's expanding product instead of skipping it with a warning.
-_DEFAULT_SUPPORTED_FLOP_OPS.setdefault('aten::baddbmm', _baddbmm_flop_jit)
-
-
 @MODELS.register_module()
 class ReducedFusion(BaseModule):
     """The cheap fusion: ``own + expand(resize(reduce(other)))``.
@@ -141,6 +129,8 @@ class ReducedFusion(BaseModule):
     are batched matrix products (:func:`pointwise_conv`) rather than
     convolution calls, whose CPU kernels were several times slower at these
     shapes (16 channels on one side). Measurements: ``configs/ccl/README.md``.
+    mmengine's FLOP counter skips ``baddbmm`` (with a warning) unless given its
+    handle, as :func:`mmseg_ccl.analysis.complexity.count_flops` gives it.
 
     Args:
         own_channels: Channels of the receiving branch's feature.

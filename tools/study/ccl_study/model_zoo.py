@@ -5,8 +5,8 @@ import statistics
 import sys
 from typing import List
 
-from mmseg_ccl.runtime import atomic_write
-from mmseg_ccl.utils import OUTPUTS
+from mmseg_ccl.engine import atomic_write
+from mmseg_ccl.structures import OUTPUTS
 
 from .report import (
     agreement_table,

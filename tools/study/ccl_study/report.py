@@ -6,7 +6,7 @@ import os.path as osp
 import statistics
 from typing import Dict, List, Optional
 
-from mmseg_ccl.utils import OUTPUTS
+from mmseg_ccl.structures import OUTPUTS
 
 from .suites import ROOT, Suite
 

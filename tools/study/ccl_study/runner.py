@@ -7,10 +7,10 @@ import sys
 import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from mmseg_ccl.analysis import logged_scalars, newest_metrics
 from mmseg_ccl.apis import load_config
-from mmseg_ccl.evaluation import logged_scalars, newest_metrics
-from mmseg_ccl.runtime import atomic_write
-from mmseg_ccl.utils import OUTPUTS
+from mmseg_ccl.engine import atomic_write
+from mmseg_ccl.structures import OUTPUTS
 
 from .suites import ROOT, Suite
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Dict, Optional, Tuple
 
 from mmseg_ccl.models.decode_heads.cross_cooperative_aspp_head import FUSIONS
-from mmseg_ccl.utils import OUTPUTS
+from mmseg_ccl.structures import OUTPUTS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 

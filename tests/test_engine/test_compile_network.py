@@ -11,8 +11,8 @@ from mmengine.config import Config
 from mmengine.logging import MMLogger
 
 from mmseg.registry import MODELS
-from mmseg_ccl.evaluation import logged_scalars
-from mmseg_ccl.runtime import CompileNetworkHook, compile_network
+from mmseg_ccl.analysis import logged_scalars
+from mmseg_ccl.engine import CompileNetworkHook, compile_network
 
 from helpers import PY, ROOT, data_options, segmentor_cfg
 

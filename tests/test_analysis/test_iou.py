@@ -1,4 +1,4 @@
-"""mmseg_ccl/evaluation: per-class IoU for the tools (mmseg's computation) and a run's newest metrics."""
+"""mmseg_ccl/analysis: per-class IoU for the tools (mmseg's computation) and a run's newest metrics."""
 import json
 import os
 import re
@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from mmseg_ccl.evaluation import class_areas, class_iou, newest_metrics
+from mmseg_ccl.analysis import class_areas, class_iou, newest_metrics
 
 from helpers import load_tool
 

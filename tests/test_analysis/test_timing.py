@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from mmseg_ccl.evaluation.timing import interleaved_times, median_interval
+from mmseg_ccl.analysis.timing import interleaved_times, median_interval
 
 
 def test_rounds_alternate_and_warmup_is_not_timed():

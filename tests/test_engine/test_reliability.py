@@ -18,8 +18,8 @@ from PIL import Image
 
 from mmseg.apis import init_model
 from mmseg.registry import HOOKS, TRANSFORMS
-from mmseg_ccl.runtime import AtomicLocalBackend
-from mmseg_ccl.runtime.resumable_checkpoint_hook import is_complete_checkpoint
+from mmseg_ccl.engine import AtomicLocalBackend
+from mmseg_ccl.engine.hooks.resumable_checkpoint_hook import is_complete_checkpoint
 
 from helpers import PY, ROOT, data_options, run
 
@@ -344,6 +344,31 @@ def test_dist_train_ranks_end_with_identical_weights(demo_data, tmp_path):
     assert_same_weights({name: checkpoint[name] for name in ranks[0]}, ranks[0])
     model = init_model(Config.fromfile(os.path.join(ROOT, 'configs/ccl/demo_ccl.py')), device='cpu')
     model.load_state_dict(checkpoint)  # strict: one process reads it as is
+
+
+def test_paper_config_trains_an_iteration_with_its_real_backbones(demo_data, tmp_path):
+    """configs/ccl/voc_xcep_r101.py with its own Xception-65 (timm's) and ResNet-101, ImageNet weights
+    left out, one iteration on demo data in one CPU process: every parameter of the Xception-65 and every
+    conv of the ResNet-101 learns."""
+    cfg = Config.fromfile(os.path.join(ROOT, 'configs/ccl/voc_xcep_r101.py'))
+    assert cfg.model.backbone.top.type == 'Xception65'
+    cfg.model.backbone.top.pretrained = False
+    cfg.model.backbone.bottom.init_cfg = None
+    cfg.model.decode_head.num_classes = 5
+    cfg.model.data_preprocessor.size = (64, 64)
+    demo = demo_runner_cfg(demo_data, tmp_path, 1)
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator', 'test_evaluator',
+                'train_cfg', 'work_dir', 'default_hooks'):
+        cfg[key] = demo[key]
+    cfg.train_dataloader.batch_size = 2
+    runner = Runner.from_cfg(cfg)
+    before = {name: p.detach().clone() for name, p in runner.model.backbone.named_parameters()}
+    runner.train()
+    after = dict(runner.model.backbone.named_parameters())
+    assert len(before) == len(after) and any(name.startswith('top.timm_model.') for name in before)
+    unchanged = [name for name, p in before.items() if torch.equal(p, after[name])]
+    assert not [name for name in unchanged if name.startswith('top.') or name.endswith('conv1.weight')]
+    assert is_complete_checkpoint(str(tmp_path / 'iter_1.pth'))
 
 
 def test_syncbn_paper_config_trains_in_one_process(demo_data, tmp_path):

@@ -10,8 +10,8 @@ from mmengine.logging import HistoryBuffer
 from mmengine.runner import Runner
 from PIL import Image
 
-from mmseg_ccl.runtime import register_safe_globals
-from mmseg_ccl.runtime.safe_checkpoint import history_buffer_getattr
+from mmseg_ccl.engine import register_safe_globals
+from mmseg_ccl.engine.safe_checkpoint import history_buffer_getattr
 
 from helpers import NUM_CLASSES, segmentor_cfg
 

@@ -1,4 +1,4 @@
-"""Runtime safeguards, apart from the method: nothing here is specific to CCL.
+"""The training engine's safeguards, apart from the method: nothing here is specific to CCL.
 
 * ``ResumableCheckpointHook``, ``AtomicLocalBackend``: checkpoints written
   atomically, resumed exactly;
@@ -11,11 +11,9 @@
   and data-parallel runs on CPU.
 """
 from .atomic_local_backend import AtomicLocalBackend, atomic_write
-from .compile_network_hook import CompileNetworkHook, compile_network
+from .hooks import CompileNetworkHook, ResumableCheckpointHook, StopOnInvalidLossHook, compile_network
 from .mmseg_tools import run_mmseg_tool
-from .resumable_checkpoint_hook import ResumableCheckpointHook
 from .safe_checkpoint import register_safe_globals, safe_globals
-from .stop_on_invalid_loss_hook import StopOnInvalidLossHook
 
 __all__ = [
     'AtomicLocalBackend', 'atomic_write', 'CompileNetworkHook', 'compile_network', 'run_mmseg_tool',

@@ -13,7 +13,7 @@ from mmengine.runner.checkpoint import find_latest_checkpoint
 
 from mmseg.registry import HOOKS
 
-from .atomic_local_backend import atomic_write, temporary_path
+from ..atomic_local_backend import atomic_write, temporary_path
 
 
 def is_complete_checkpoint(path: str) -> bool:

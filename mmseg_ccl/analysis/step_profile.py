@@ -19,7 +19,8 @@ PREFIX = 'ccl::'
 STEP = PREFIX + 'step'
 BACKWARD = 'autograd::engine::evaluate_function:'
 OPTIMISER = 'Optimizer.'  # torch's scopes of an optimiser's step and zero_grad
-# The segmentor's parts, by attribute; ``exchange`` (the head's fusions) and ``loss`` are set apart from ``head``.
+# The segmentor's parts, by attribute; ``exchange`` (the head's ``exchange_modules()``) and ``loss`` are set apart
+# from ``head``.
 PARTS = ('data_preprocessor', 'backbone', 'neck', 'decode_head', 'auxiliary_head')
 PART_NAMES = dict(data_preprocessor='data', decode_head='head')
 # Kinds of operation, by the first of these substrings (lower case) in the name of the operation or of the
@@ -44,11 +45,9 @@ def _part_modules(model: nn.Module) -> Iterator[Tuple[str, nn.Module]]:
         module = getattr(model, attribute, None)
         if isinstance(module, nn.Module):
             yield PART_NAMES.get(attribute, attribute), module
-    fusions = getattr(getattr(model, 'decode_head', None), 'fusions', None)
-    if isinstance(fusions, nn.Module):
-        for fusion_list in fusions.modules():
-            if isinstance(fusion_list, nn.ModuleList):
-                yield from (('exchange', fusion) for fusion in fusion_list)
+    exchange_modules = getattr(getattr(model, 'decode_head', None), 'exchange_modules', None)
+    if callable(exchange_modules):
+        yield from (('exchange', fusion) for fusion in exchange_modules())
 
 
 @contextlib.contextmanager

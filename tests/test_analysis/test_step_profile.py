@@ -10,8 +10,8 @@ from torch.autograd.profiler_util import FunctionEvent
 from torch.profiler import profile, record_function
 
 from mmseg.registry import MODELS
-from mmseg_ccl.evaluation import step_profile
-from mmseg_ccl.evaluation.step_profile import breakdown, breakdown_table, event_parts, labelled_parts, profile_steps
+from mmseg_ccl.analysis import step_profile
+from mmseg_ccl.analysis.step_profile import breakdown, breakdown_table, event_parts, labelled_parts, profile_steps
 
 from helpers import ROOT, data_samples, head_cfg, segmentor_cfg
 
