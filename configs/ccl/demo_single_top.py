@@ -1,24 +1,9 @@
 # Demo baseline: single DeepLabV3+ with the demo's top backbone (ResNet-18, 1/4 width).
 _base_ = [
-    '../_base_/models/demo_backbones.py', '../_base_/datasets/ccl_demo.py', '../_base_/default_runtime.py',
+    '../_base_/models/demo_deeplabv3plus.py', '../_base_/datasets/ccl_demo.py', '../_base_/default_runtime.py',
     '../_base_/schedules/schedule_demo.py'
 ]
 model = dict(
     type='EncoderDecoder',
-    data_preprocessor={{_base_.data_preprocessor}},
-    backbone={{_base_.resnet18_small}},
-    decode_head=dict(
-        type='DepthwiseSeparableASPPHead',
-        in_channels=128,
-        c1_in_channels=16,
-        in_index=1,
-        channels=32,
-        c1_channels=8,
-        dilations=(1, 2, 3, 4),
-        dropout_ratio=0.1,
-        num_classes=5,
-        norm_cfg=dict(type='BN', requires_grad=True),
-        align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
-    train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+    backbone=_base_.resnet18_small,
+    decode_head=dict(type='DepthwiseSeparableASPPHead', in_channels=128, c1_in_channels=16, in_index=1))

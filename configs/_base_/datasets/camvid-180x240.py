@@ -5,6 +5,7 @@
 # Trained and scored at half size (240x180, ours): random rescale 0.75-1.5x of
 # that, 180x240 crops, flip, photometric distortion; whole 240x180 images at test,
 # scored against the full-size label maps.
+_base_ = ['./folder_loaders.py', './tta_views.py']
 dataset_type = 'CamVidDataset'
 data_root = 'data/camvid'
 num_classes = 11
@@ -25,38 +26,17 @@ test_pipeline = [
     dict(type='LoadCheckedAnnotations', num_classes=num_classes),
     dict(type='PackSegInputs')
 ]
+# --tta: the test pipeline's steps around the flips.
 tta_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(
-        type='TestTimeAug',
-        transforms=[[dict(type='Resize', scale=scale, keep_ratio=True)],
-                    [dict(type='RandomFlip', prob=0., direction='horizontal'),
-                     dict(type='RandomFlip', prob=1., direction='horizontal')],
-                    [dict(type='LoadCheckedAnnotations', num_classes=num_classes)], [dict(type='PackSegInputs')]])
+    test_pipeline[0],
+    dict(type='TestTimeAug', transforms=[test_pipeline[1:2], _base_.flips, test_pipeline[2:3], test_pipeline[3:]])
 ]
+# Each split: its image and label-map folders.
+camvid = dict(type=dataset_type, data_root=data_root)
 train_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_prefix=dict(img_path='train', seg_map_path='trainannot'),
-        pipeline=train_pipeline))
+    dataset=dict(camvid, data_prefix=dict(img_path='train', seg_map_path='trainannot'), pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_prefix=dict(img_path='val', seg_map_path='valannot'),
-        pipeline=test_pipeline))
+    dataset=dict(camvid, data_prefix=dict(img_path='val', seg_map_path='valannot'), pipeline=test_pipeline))
 # SegNet's test split, where the folder has it (test/, testannot/).
 test_dataloader = dict(
-    val_dataloader,
-    dataset=dict(val_dataloader['dataset'], data_prefix=dict(img_path='test', seg_map_path='testannot')))
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
-test_evaluator = val_evaluator
+    dataset=dict(camvid, data_prefix=dict(img_path='test', seg_map_path='testannot'), pipeline=test_pipeline))

@@ -5,22 +5,9 @@ _base_ = ['mmseg::_base_/datasets/cityscapes_768x768.py', './tta_views.py']
 dataset_type = 'CheckedCityscapesDataset'
 # mmseg's pipelines with label maps checked as they load (LoadCheckedAnnotations):
 # a bad one stops the run with its file named.
-crop_size = (768, 768)
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadCheckedAnnotations', num_classes=19),
-    dict(type='RandomResize', scale=(2049, 1025), ratio_range=(0.5, 2.0), keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PhotoMetricDistortion'),
-    dict(type='PackSegInputs')
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(2049, 1025), keep_ratio=True),
-    dict(type='LoadCheckedAnnotations', num_classes=19),
-    dict(type='PackSegInputs')
-]
+checked_labels = dict(type='LoadCheckedAnnotations', num_classes=19)
+train_pipeline = [checked_labels if step['type'] == 'LoadAnnotations' else step for step in _base_.train_pipeline]
+test_pipeline = [checked_labels if step['type'] == 'LoadAnnotations' else step for step in _base_.test_pipeline]
 # --tta: the test pipeline's steps around the views; each view's label is loaded after
 # its resize and flip, so it is the unchanged label map.
 tta_pipeline = [

@@ -54,22 +54,16 @@ model = dict(
     type='CooperativeEncoderDecoder',
     data_preprocessor=data_preprocessor,
     backbone=dict(type='DualBackbone', top=mobilenetv2, bottom=effnet_lite0, bottom_norm=lite_norm),
+    # The single head's settings for both branches.
     decode_head=dict(
+        deeplabv3plus_head,
         type='CrossCooperativeASPPHead',
         in_channels=(320, 320),
         c1_in_channels=(24, 24),
         in_index=(1, 1),
         c1_in_index=(0, 0),
-        channels=256,
-        c1_channels=48,
-        dilations=aspp_dilations,
         direction='cross',
-        fusion='reduced',  # the default; how it was chosen: docs/method.md, "Fusion default"
-        dropout_ratio=0.1,
-        num_classes=11,
-        norm_cfg=norm_cfg,
-        align_corners=False,
-        loss_decode={{_base_.loss_decode}}),
+        fusion='reduced'),  # the default; how it was chosen: docs/method.md, "Fusion default"
     train_cfg=dict(),
     test_cfg=dict(mode='whole', output='mean'))
 # The single DeepLabV3+ of each branch (replacing the model above): exactly CCL's top
