@@ -186,7 +186,7 @@ def test_paper_model_runs_at_full_size(seeded):
     losses = model.loss(images, data_samples(2, 65, seeded, num_classes=21))
     assert {'decode.loss_ce_top', 'decode.loss_ce_bottom'} <= set(losses)
     model.parse_losses(losses)[0].backward()
-    assert model.backbone.top.stem[0].conv.weight.grad.abs().sum() > 0
+    assert model.backbone.top.timm_model.stem_0.conv.weight.grad.abs().sum() > 0
     assert model.backbone.bottom.stem[0].weight.grad.abs().sum() > 0
 
 
