@@ -346,20 +346,26 @@ def test_dist_train_ranks_end_with_identical_weights(demo_data, tmp_path):
     model.load_state_dict(checkpoint)  # strict: one process reads it as is
 
 
+def paper_config_on_demo(demo_data, work_dir):
+    """configs/ccl/voc_xcep_r101.py as shipped, for one iteration on the demo data (five classes, 64x64)."""
+    cfg = Config.fromfile(os.path.join(ROOT, 'configs/ccl/voc_xcep_r101.py'))
+    cfg.model.decode_head.num_classes = 5
+    cfg.model.data_preprocessor.size = (64, 64)
+    demo = demo_runner_cfg(demo_data, work_dir, 1)
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator', 'test_evaluator',
+                'train_cfg', 'work_dir', 'default_hooks'):
+        cfg[key] = demo[key]
+    return cfg
+
+
 def test_paper_config_trains_an_iteration_with_its_real_backbones(demo_data, tmp_path):
     """configs/ccl/voc_xcep_r101.py with its own Xception-65 (timm's) and ResNet-101, ImageNet weights
     left out, one iteration on demo data in one CPU process: every parameter of the Xception-65 and every
     conv of the ResNet-101 learns."""
-    cfg = Config.fromfile(os.path.join(ROOT, 'configs/ccl/voc_xcep_r101.py'))
+    cfg = paper_config_on_demo(demo_data, tmp_path)
     assert cfg.model.backbone.top.type == 'Xception65'
     cfg.model.backbone.top.pretrained = False
     cfg.model.backbone.bottom.init_cfg = None
-    cfg.model.decode_head.num_classes = 5
-    cfg.model.data_preprocessor.size = (64, 64)
-    demo = demo_runner_cfg(demo_data, tmp_path, 1)
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator', 'test_evaluator',
-                'train_cfg', 'work_dir', 'default_hooks'):
-        cfg[key] = demo[key]
     cfg.train_dataloader.batch_size = 2
     runner = Runner.from_cfg(cfg)
     before = {name: p.detach().clone() for name, p in runner.model.backbone.named_parameters()}
@@ -374,19 +380,13 @@ def test_paper_config_trains_an_iteration_with_its_real_backbones(demo_data, tmp
 def test_syncbn_paper_config_trains_in_one_process(demo_data, tmp_path):
     """configs/ccl/voc_xcep_r101.py as is (SyncBN), backbones shrunk, on demo data, one CPU process."""
     from helpers import tiny_resnet
-    cfg = Config.fromfile(os.path.join(ROOT, 'configs/ccl/voc_xcep_r101.py'))
+    cfg = paper_config_on_demo(demo_data, tmp_path)
     sync_bn = cfg.model.decode_head.norm_cfg
     assert sync_bn.type == 'SyncBN'
-    demo = demo_runner_cfg(demo_data, tmp_path, 1)
     small = dict(tiny_resnet(out_indices=(0, 1, 2, 3)), norm_cfg=sync_bn)  # 8..64 channels, SyncBN too
     cfg.model.backbone['top'], cfg.model.backbone['bottom'] = small, small
     cfg.model.decode_head.update(in_channels=(64, 64), c1_in_channels=(8, 8), in_index=(3, 3), channels=16,
                                  c1_channels=8)
-    cfg.model.decode_head.num_classes = 5
-    cfg.model.data_preprocessor.size = (64, 64)
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator', 'test_evaluator',
-                'train_cfg', 'work_dir', 'default_hooks'):
-        cfg[key] = demo[key]
     runner = Runner.from_cfg(cfg)
     runner.train()
     assert not any(isinstance(m, torch.nn.SyncBatchNorm) for m in runner.model.modules())

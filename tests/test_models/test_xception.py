@@ -26,7 +26,7 @@ REFERENCE = os.path.join(ROOT, 'tests', 'fixtures', 'xception65_features.pt')
 def paper_top(**overrides):
     """The paper config's Xception-65, as configs/ccl/voc_xcep_r101.py builds it (ImageNet weights off)."""
     cfg = Config.fromfile(os.path.join(ROOT, 'configs/ccl/voc_xcep_r101.py')).model.backbone.top
-    return MODELS.build(dict(cfg, **dict(dict(pretrained=False), **overrides)))
+    return MODELS.build(dict(cfg, **{'pretrained': False, **overrides}))
 
 
 def deterministic_weights(state_dict):

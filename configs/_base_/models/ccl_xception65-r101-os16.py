@@ -30,7 +30,7 @@ model = dict(
         type='DualBackbone',
         top=xception65,
         bottom=resnet101,
-        # Xception's TF weights expect [-1, 1]; ResNet's the ImageNet statistics above.
+        # Xception's TF weights expect [-1, 1]; ResNet's the data preprocessor's ImageNet statistics.
         top_norm=dict(mean=[127.5, 127.5, 127.5], std=[127.5, 127.5, 127.5])),
     # Each branch is mmseg's DeepLabV3+ head (512 channels, a 48-channel low-level projection,
     # dropout 0.1, cross-entropy) at the paper's dilations.

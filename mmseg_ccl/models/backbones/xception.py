@@ -73,11 +73,11 @@ class Xception65(TIMMBackbone):
         bad = [i for i in out_indices if not 0 <= i < 5]
         if bad:
             raise ValueError(f'Xception65: out_indices {tuple(out_indices)} has {bad}; the feature points are 0..4')
+        features = dict(output_stride=output_stride, out_indices=tuple(out_indices))
         super().__init__('xception65', features_only=True, pretrained=False, in_channels=in_channels,
-                         init_cfg=init_cfg, output_stride=output_stride, out_indices=tuple(out_indices))
+                         init_cfg=init_cfg, **features)
         # What init_weights builds timm's model with, to take its loaded weights.
-        self.timm_args = dict(features_only=True, in_chans=in_channels, output_stride=output_stride,
-                              out_indices=tuple(out_indices))
+        self.timm_args = dict(features, features_only=True, in_chans=in_channels)
         self.norm_eval = norm_eval
         self.pretrained = pretrained
         self.pretrained_file = pretrained_file
